@@ -210,7 +210,6 @@ export interface TransferResult {
 
 export interface AccountResult {
   result: AccountResultCode;
-  timestamp: number;
 }
 
 /** What happened to a pending transfer. */

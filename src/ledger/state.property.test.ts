@@ -153,7 +153,7 @@ test('engine and reference model agree on random batch sequences', () => {
       fc.array(cycle, { minLength: 1, maxLength: 30 }),
       fc.constantFrom(2, 4, 1000),
       (cycles, recent) => {
-        const engine = new LedgerState({ recentTransfersMax: recent });
+        const engine = new LedgerState({ resolvedPendingsMax: recent });
         const journal = new MemoryJournal();
         const reference = new ReferenceLedger();
         let now = 1_000_000;

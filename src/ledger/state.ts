@@ -4,8 +4,14 @@
 //
 // Determinism: given the same starting state, the same events and the same clock readings, the
 // state machine produces the same results. The clock is an argument, never read here.
+//
+// Besides balances, the state machine keeps, per account, a chain over the entries (transfers and
+// expiries) that touched it: each entry records the previous entry's timestamp and its sequence
+// number within the account, and every ANCHOR_INTERVAL-th entry is an anchor. The journal stores
+// these with the rows, so account histories and balances-as-of need no random-key index in the
+// commit path (docs/decisions/0002-append-only-journal.md).
 
-import { IdFilter } from './id-filter.ts';
+import { IdIndex } from './id-index.ts';
 import { MinHeap } from './min-heap.ts';
 import {
   ACCOUNT_FLAGS_ALL,
@@ -24,36 +30,77 @@ import {
   TransferFlags,
   type TransferInput,
   type TransferResultCode,
+  transferResultCodes,
+  transferResultIndex,
   USER_REF_LENGTH_MAX,
 } from './model.ts';
 
-/** A committed transfer plus both accounts' counters right after it (for history and recovery). */
-export interface CommittedTransfer {
-  transfer: Transfer;
-  debitAfter: Counters;
-  creditAfter: Counters;
+/** Every this-many entries of an account is an anchor: history seeks walk at most this far. */
+export const ANCHOR_INTERVAL = 64;
+
+/** An account as the state machine holds it: the ledger's fields plus chain bookkeeping. */
+export interface AccountState extends Account {
+  entryCount: number;
+  lastEntryTs: number;
+  /** Timestamp of the oldest change not yet written to the journal's accounts table; 0 if none. */
+  dirtySinceTs: number;
 }
 
-/** A pending transfer that reached its timeout, with both accounts' counters after release. */
-export interface CommittedExpiry {
+/** What the journal stores of an account: counters and chain position at one instant. */
+export type AccountSnapshot = Omit<AccountState, 'dirtySinceTs'>;
+
+/**
+ * A committed transfer with both accounts' counters right after it ("dr" = the debit account,
+ * "cr" = the credit account) and both accounts' chain links. Flat, one allocation per transfer.
+ */
+export interface CommittedTransfer extends EntryFields {
+  transfer: Transfer;
+  /** The pending transfer this one posted or voided, for rollback; not stored. */
+  resolved: Transfer | null;
+}
+
+/** A pending transfer that reached its timeout, released in both accounts. */
+export interface CommittedExpiry extends EntryFields {
   pendingId: string;
   debitAccountId: string;
   creditAccountId: string;
+  amount: number;
   timestamp: number;
-  debitAfter: Counters;
-  creditAfter: Counters;
 }
 
-/** debitsPending, debitsPosted, creditsPending, creditsPosted — in that order. */
-export type Counters = readonly [number, number, number, number];
+export interface EntryFields {
+  drDebitsPending: number;
+  drDebitsPosted: number;
+  drCreditsPending: number;
+  drCreditsPosted: number;
+  crDebitsPending: number;
+  crDebitsPosted: number;
+  crCreditsPending: number;
+  crCreditsPosted: number;
+  drSeq: number;
+  drPrevTs: number;
+  crSeq: number;
+  crPrevTs: number;
+}
+
+export interface Anchor {
+  accountId: string;
+  timestamp: number;
+}
 
 /** Everything one batch changed, for the journal to persist in one commit. */
 export interface StateChanges {
-  accounts: Account[];
+  accounts: AccountSnapshot[];
   transfers: CommittedTransfer[];
   expiries: CommittedExpiry[];
-  /** Accounts whose counters changed since the last checkpoint (see takeCheckpoint). */
+  anchors: Anchor[];
   lastTimestamp: number;
+}
+
+/** Account counters to write, and from which timestamp recovery must replay the rows. */
+export interface Checkpoint {
+  accounts: AccountSnapshot[];
+  recoverFromTs: number;
 }
 
 /** A pending transfer's status as known from the journal, for prefetching. */
@@ -63,8 +110,10 @@ export interface PendingLookup {
 }
 
 export interface LedgerStateOptions {
-  /** Committed transfers kept in memory for idempotency and pending lookups (FIFO). */
-  recentTransfersMax?: number;
+  /** Resolved pending transfers kept in memory (FIFO); older ones are read back. */
+  resolvedPendingsMax?: number;
+  /** Most transfer ids the in-memory id index may hold. */
+  idIndexCapacityMax?: number;
 }
 
 export interface TransferOutcome {
@@ -73,28 +122,50 @@ export interface TransferOutcome {
   amount: number;
 }
 
-const RECENT_TRANSFERS_DEFAULT = 1 << 18;
-const EXPIRIES_PER_SWEEP_MAX = 1 << 16;
+/** Where the outcomes of a batch are written: index-aligned typed arrays, no objects. */
+export interface OutcomeSink {
+  codes: Uint8Array;
+  timestamps: Float64Array;
+  amounts: Float64Array;
+}
 
-type Undo =
-  | { kind: 'create'; transfer: Transfer; debit: Account; credit: Account }
-  | { kind: 'resolve'; transfer: Transfer; pending: Transfer; debit: Account; credit: Account };
+export function outcomeSink(count: number): OutcomeSink {
+  return {
+    codes: new Uint8Array(count),
+    timestamps: new Float64Array(count),
+    amounts: new Float64Array(count),
+  };
+}
+
+const RESOLVED_PENDINGS_DEFAULT = 1 << 16;
+const EXPIRIES_PER_SWEEP_MAX = 1 << 16;
+const OK = transferResultIndex.ok;
+const EXISTS = transferResultIndex.exists;
 
 export class LedgerState {
-  readonly accounts = new Map<string, Account>();
+  readonly accounts = new Map<string, AccountState>();
   /** Unresolved pending transfers: always in memory, so expiry never needs the journal. */
   private readonly open = new Map<string, Transfer>();
-  private readonly recent = new Map<string, Transfer>();
-  private readonly resolutions = new Map<string, PendingStatus>();
+  /** Recently resolved pending transfers with their status (bounded, FIFO). */
+  private readonly resolved = new Map<string, PendingLookup>();
+  /** Transfers created in the current batch, for duplicates within it. */
+  private batch = new Map<string, Transfer>();
+  /** Transfers read from the journal for the current batch (see `missing`). */
+  private fetched = new Map<string, Transfer>();
+  /** Ids whose candidates were read for the current batch: a hit must be among `fetched`. */
+  private checked = new Set<string>();
   private readonly expiryQueue = new MinHeap<string>();
-  private readonly ids = new IdFilter();
-  private readonly recentMax: number;
+  private readonly ids: IdIndex;
+  private readonly resolvedMax: number;
   private lastTimestamp = 0;
-  private dirty = new Set<Account>();
+  /** Accounts with unwritten changes, oldest first (Set keeps insertion order). */
+  private readonly dirty = new Set<AccountState>();
   private changes: StateChanges = emptyChanges(0);
+  private newAccounts: AccountState[] = [];
 
   constructor(options: LedgerStateOptions = {}) {
-    this.recentMax = options.recentTransfersMax ?? RECENT_TRANSFERS_DEFAULT;
+    this.resolvedMax = options.resolvedPendingsMax ?? RESOLVED_PENDINGS_DEFAULT;
+    this.ids = new IdIndex(options.idIndexCapacityMax);
   }
 
   get timestamp(): number {
@@ -103,24 +174,21 @@ export class LedgerState {
 
   // ---- Recovery -------------------------------------------------------------------------------
 
-  /** Recovery: install an account with its counters as stored. */
-  loadAccount(account: Account): void {
-    this.accounts.set(account.id, account);
-    this.lastTimestamp = Math.max(this.lastTimestamp, account.timestamp);
+  /** Recovery: install an account with its counters and chain position as stored. */
+  loadAccount(account: AccountSnapshot): void {
+    this.accounts.set(account.id, { ...account, dirtySinceTs: 0 });
+    this.lastTimestamp = Math.max(this.lastTimestamp, account.timestamp, account.lastEntryTs);
   }
 
   /** Recovery: an unresolved pending transfer. */
   loadOpenPending(transfer: Transfer): void {
     this.open.set(transfer.id, transfer);
-    this.recent.set(transfer.id, transfer);
-    if (transfer.timeoutSeconds > 0) {
-      this.expiryQueue.push(expiresAt(transfer), transfer.id);
-    }
+    if (transfer.timeoutSeconds > 0) this.expiryQueue.push(expiresAt(transfer), transfer.id);
   }
 
-  /** Recovery: every committed transfer id, so the id filter can answer "certainly new". */
-  loadTransferId(id: string): void {
-    this.ids.add(id);
+  /** Recovery: every committed transfer id with its timestamp, for idempotency. */
+  loadTransferId(id: string, timestamp: number): void {
+    this.ids.add(id, timestamp);
   }
 
   /** Recovery: the latest timestamp ever committed, so new timestamps keep increasing. */
@@ -131,35 +199,57 @@ export class LedgerState {
   // ---- Prefetch -------------------------------------------------------------------------------
 
   /**
-   * Ids the journal must be asked about before `events` can be applied: transfer ids that the
-   * filter cannot rule out, and pending ids whose transfer or status is not in memory.
+   * Timestamps the journal must read before `events` can be applied: committed transfers whose
+   * id hashes like an event's id, and pending transfers whose transfer or status is not in memory.
    */
-  missing(events: readonly TransferInput[]): { transferIds: string[]; pendingIds: string[] } {
-    const transferIds: string[] = [];
-    const pendingIds: string[] = [];
+  missing(events: readonly TransferInput[]): { transferTs: number[]; pendingTs: number[] } {
+    const transferTs: number[] = [];
+    const pendingTs: number[] = [];
     for (const event of events) {
       const id = event.id;
-      if (typeof id === 'string' && !this.recent.has(id) && this.ids.mightContain(id)) {
-        transferIds.push(id);
+      if (typeof id === 'string' && this.ids.mightContain(id) && !this.knows(id)) {
+        this.checked.add(id);
+        this.ids.candidates(id, transferTs);
       }
       const pendingId = event.pendingId;
-      const known =
-        this.open.has(pendingId ?? '') ||
-        (this.recent.has(pendingId ?? '') && this.resolutions.has(pendingId ?? ''));
-      if (pendingId && !known) {
-        pendingIds.push(pendingId);
+      if (typeof pendingId === 'string' && pendingId !== '' && !this.knowsPending(pendingId)) {
+        this.checked.add(pendingId);
+        this.ids.candidates(pendingId, pendingTs);
       }
     }
-    return { transferIds, pendingIds };
+    return { transferTs, pendingTs };
   }
 
-  /** Installs what the journal answered to `missing`. */
+  private knows(id: string): boolean {
+    return this.open.has(id) || this.resolved.has(id) || this.fetched.has(id);
+  }
+
+  private knowsPending(id: string): boolean {
+    return this.open.has(id) || this.resolved.has(id);
+  }
+
+  /** Installs what the journal read for `missing`. */
   warm(transfers: readonly Transfer[], pendings: readonly PendingLookup[]): void {
-    for (const transfer of transfers) this.recent.set(transfer.id, transfer);
-    for (const { transfer, status } of pendings) {
-      this.recent.set(transfer.id, transfer);
-      if (status !== 'pending') this.resolutions.set(transfer.id, status);
+    for (const transfer of transfers) this.fetched.set(transfer.id, transfer);
+    for (const lookup of pendings) {
+      this.fetched.set(lookup.transfer.id, lookup.transfer);
+      if (lookup.status !== 'pending') this.resolved.set(lookup.transfer.id, lookup);
     }
+  }
+
+  /** The committed transfer with this id if it is in memory; undefined if certainly new. */
+  private known(id: string): Transfer | undefined {
+    if (!this.ids.mightContain(id)) return undefined;
+    const found =
+      this.batch.get(id) ??
+      this.fetched.get(id) ??
+      this.open.get(id) ??
+      this.resolved.get(id)?.transfer;
+    if (found === undefined && !this.checked.has(id)) {
+      // The writer must call `missing` and `warm` before applying; skipping them is a bug.
+      throw new Error(`ledger: id ${id} may exist but was not prefetched`);
+    }
+    return found;
   }
 
   // ---- Accounts -------------------------------------------------------------------------------
@@ -177,7 +267,7 @@ export class LedgerState {
     if (existing !== undefined) {
       return sameAccount(existing, input) ? 'exists' : 'exists_with_different_fields';
     }
-    const account: Account = {
+    const account: AccountState = {
       id: input.id,
       ledger: input.ledger,
       code: input.code,
@@ -189,9 +279,12 @@ export class LedgerState {
       creditsPending: 0,
       creditsPosted: 0,
       timestamp: this.nextTimestamp(nowUs),
+      entryCount: 0,
+      lastEntryTs: 0,
+      dirtySinceTs: 0,
     };
     this.accounts.set(account.id, account);
-    this.changes.accounts.push(account);
+    this.newAccounts.push(account);
     return 'ok';
   }
 
@@ -218,39 +311,53 @@ export class LedgerState {
     debit.debitsPending -= pending.amount;
     credit.creditsPending -= pending.amount;
     this.open.delete(pending.id);
-    this.resolutions.set(pending.id, 'expired');
-    this.dirty.add(debit);
-    this.dirty.add(credit);
+    this.resolved.set(pending.id, { transfer: pending, status: 'expired' });
+    const timestamp = this.nextTimestamp(nowUs);
     this.changes.expiries.push({
       pendingId: pending.id,
       debitAccountId: debit.id,
       creditAccountId: credit.id,
-      timestamp: this.nextTimestamp(nowUs),
-      debitAfter: countersOf(debit),
-      creditAfter: countersOf(credit),
+      amount: pending.amount,
+      timestamp,
+      ...this.entryFields(debit, credit, timestamp),
     });
   }
 
   // ---- Transfers ------------------------------------------------------------------------------
 
-  /**
-   * Applies one submission's events. Linked chains never cross the end of a submission: a chain
-   * still open at its end fails as `linked_event_chain_open`.
-   */
+  /** Applies one submission's events; outcomes as objects (tests and small callers). */
   createTransfers(events: readonly TransferInput[], nowUs: number): TransferOutcome[] {
-    const outcomes: TransferOutcome[] = new Array(events.length);
+    const sink = outcomeSink(events.length);
+    this.applyTransfers(events, nowUs, sink, 0);
+    return Array.from(sink.codes, (code, i) => ({
+      code: transferResultCodes[code],
+      timestamp: sink.timestamps[i],
+      amount: sink.amounts[i],
+    }));
+  }
+
+  /**
+   * Applies one submission's events, writing outcomes into `sink` from `offset`. Linked chains
+   * never cross the end of a submission: a chain still open at its end fails as
+   * `linked_event_chain_open`.
+   */
+  applyTransfers(
+    events: readonly TransferInput[],
+    nowUs: number,
+    sink: OutcomeSink,
+    offset: number,
+  ): void {
     let start = 0;
     while (start < events.length) {
       let end = start;
       while (end < events.length - 1 && isLinked(events[end])) end++;
       if (isLinked(events[end])) {
-        failChain(outcomes, start, end, end, 'linked_event_chain_open');
+        failChain(sink, offset, start, end, end, 'linked_event_chain_open');
       } else {
-        this.applyChain(events, start, end, nowUs, outcomes);
+        this.applyChain(events, start, end, nowUs, sink, offset);
       }
       start = end + 1;
     }
-    return outcomes;
   }
 
   private applyChain(
@@ -258,110 +365,149 @@ export class LedgerState {
     start: number,
     end: number,
     nowUs: number,
-    outcomes: TransferOutcome[],
+    sink: OutcomeSink,
+    offset: number,
   ): void {
-    const undo: Undo[] = [];
     const timestampBefore = this.lastTimestamp;
     const committedBefore = this.changes.transfers.length;
+    const anchorsBefore = this.changes.anchors.length;
     for (let i = start; i <= end; i++) {
-      const outcome = this.applyOne(events[i], nowUs, undo);
-      outcomes[i] = outcome;
-      if (outcome.code === 'ok' || outcome.code === 'exists') continue;
-      this.rollback(undo);
+      const code = this.applyOne(events[i], nowUs, sink, offset + i);
+      sink.codes[offset + i] = code;
+      if (code === OK || code === EXISTS) continue;
+      this.rollback(committedBefore);
       this.lastTimestamp = timestampBefore;
-      this.changes.transfers.length = committedBefore;
-      failChain(outcomes, start, end, i, outcome.code);
+      this.changes.anchors.length = anchorsBefore;
+      failChain(sink, offset, start, end, i, transferResultCodes[code]);
       return;
     }
-    for (const step of undo) this.ids.add(step.transfer.id);
   }
 
-  private applyOne(event: TransferInput, nowUs: number, undo: Undo[]): TransferOutcome {
+  /** Returns the numeric result code; on ok/exists also fills the timestamp and amount. */
+  private applyOne(event: TransferInput, nowUs: number, sink: OutcomeSink, at: number): number {
     const flags = event.flags ?? 0;
     const invalid = validateTransferShape(event, flags);
-    if (invalid !== null) return failure(invalid);
+    if (invalid !== null) return transferResultIndex[invalid];
     if (flags & (TransferFlags.postPending | TransferFlags.voidPending)) {
-      return this.resolvePending(event, flags, nowUs, undo);
+      return this.resolvePending(event, flags, nowUs, sink, at);
     }
-    const existing = this.recent.get(event.id);
-    if (existing !== undefined) return existsOutcome(existing, event, flags);
+    const existing = this.known(event.id);
+    if (existing !== undefined) return existsOutcome(existing, event, flags, sink, at);
     const debit = this.accounts.get(event.debitAccountId!);
-    if (debit === undefined) return failure('debit_account_not_found');
+    if (debit === undefined) return transferResultIndex.debit_account_not_found;
     const credit = this.accounts.get(event.creditAccountId!);
-    if (credit === undefined) return failure('credit_account_not_found');
-    if (debit.ledger !== credit.ledger) return failure('accounts_must_have_the_same_ledger');
-    if (event.ledger !== debit.ledger)
-      return failure('transfer_must_have_the_same_ledger_as_accounts');
+    if (credit === undefined) return transferResultIndex.credit_account_not_found;
+    if (debit.ledger !== credit.ledger)
+      return transferResultIndex.accounts_must_have_the_same_ledger;
+    if (event.ledger !== debit.ledger) {
+      return transferResultIndex.transfer_must_have_the_same_ledger_as_accounts;
+    }
     const amount = clampBalancing(event.amount, flags, debit, credit);
     const bound = checkBounds(amount, flags, debit, credit);
-    if (bound !== null) return failure(bound);
+    if (bound !== null) return transferResultIndex[bound];
     const timestamp = this.nextTimestamp(nowUs);
     if ((flags & TransferFlags.pending) !== 0 && !timeoutFits(timestamp, event.timeoutSeconds)) {
-      return failure('overflow');
+      return transferResultIndex.overflow;
     }
     const transfer = newTransfer(event, flags, amount, timestamp);
-    this.post(transfer, debit, credit, flags);
-    undo.push({ kind: 'create', transfer, debit, credit });
-    return { code: 'ok', timestamp, amount };
-  }
-
-  private post(transfer: Transfer, debit: Account, credit: Account, flags: number): void {
     if (flags & TransferFlags.pending) {
-      debit.debitsPending += transfer.amount;
-      credit.creditsPending += transfer.amount;
+      debit.debitsPending += amount;
+      credit.creditsPending += amount;
       this.open.set(transfer.id, transfer);
-      if (transfer.timeoutSeconds > 0) {
-        this.expiryQueue.push(expiresAt(transfer), transfer.id);
-      }
+      if (transfer.timeoutSeconds > 0) this.expiryQueue.push(expiresAt(transfer), transfer.id);
     } else {
-      debit.debitsPosted += transfer.amount;
-      credit.creditsPosted += transfer.amount;
+      debit.debitsPosted += amount;
+      credit.creditsPosted += amount;
     }
-    this.recordTransfer(transfer, debit, credit);
+    this.record(transfer, null, debit, credit);
+    sink.timestamps[at] = timestamp;
+    sink.amounts[at] = amount;
+    return OK;
   }
 
-  private recordTransfer(transfer: Transfer, debit: Account, credit: Account): void {
-    this.recent.set(transfer.id, transfer);
-    this.dirty.add(debit);
-    this.dirty.add(credit);
-    this.changes.transfers.push({
-      transfer,
-      debitAfter: countersOf(debit),
-      creditAfter: countersOf(credit),
-    });
+  /** Records a transfer that has just changed both accounts' counters. */
+  private record(
+    transfer: Transfer,
+    resolved: Transfer | null,
+    debit: AccountState,
+    credit: AccountState,
+  ): void {
+    this.batch.set(transfer.id, transfer);
+    this.ids.add(transfer.id, transfer.timestamp);
+    const entry = this.entryFields(debit, credit, transfer.timestamp) as CommittedTransfer;
+    entry.transfer = transfer;
+    entry.resolved = resolved;
+    this.changes.transfers.push(entry);
+  }
+
+  /** Both accounts' counters after the entry, and the entry appended to both chains. */
+  private entryFields(debit: AccountState, credit: AccountState, timestamp: number): EntryFields {
+    const fields: EntryFields = {
+      drDebitsPending: debit.debitsPending,
+      drDebitsPosted: debit.debitsPosted,
+      drCreditsPending: debit.creditsPending,
+      drCreditsPosted: debit.creditsPosted,
+      crDebitsPending: credit.debitsPending,
+      crDebitsPosted: credit.debitsPosted,
+      crCreditsPending: credit.creditsPending,
+      crCreditsPosted: credit.creditsPosted,
+      drSeq: debit.entryCount + 1,
+      drPrevTs: debit.lastEntryTs,
+      crSeq: credit.entryCount + 1,
+      crPrevTs: credit.lastEntryTs,
+    };
+    this.link(debit, timestamp);
+    this.link(credit, timestamp);
+    return fields;
+  }
+
+  /** Appends an entry to the account's chain; every ANCHOR_INTERVAL-th entry is an anchor. */
+  private link(account: AccountState, timestamp: number): void {
+    account.lastEntryTs = timestamp;
+    account.entryCount++;
+    if (account.entryCount % ANCHOR_INTERVAL === 0) {
+      this.changes.anchors.push({ accountId: account.id, timestamp });
+    }
+    if (account.dirtySinceTs === 0) {
+      account.dirtySinceTs = timestamp;
+      this.dirty.add(account);
+    }
   }
 
   private resolvePending(
     event: TransferInput,
     flags: number,
     nowUs: number,
-    undo: Undo[],
-  ): TransferOutcome {
-    const pending = this.recent.get(event.pendingId!) ?? this.open.get(event.pendingId!);
-    if (pending === undefined) return failure('pending_transfer_not_found');
+    sink: OutcomeSink,
+    at: number,
+  ): number {
+    const pendingId = event.pendingId!;
+    const pending =
+      this.open.get(pendingId) ?? this.resolved.get(pendingId)?.transfer ?? this.known(pendingId);
+    if (pending === undefined) return transferResultIndex.pending_transfer_not_found;
     if ((pending.flags & TransferFlags.pending) === 0)
-      return failure('pending_transfer_not_pending');
-    const existing = this.recent.get(event.id);
-    if (existing !== undefined) return existsOutcome(existing, event, flags);
+      return transferResultIndex.pending_transfer_not_pending;
+    const existing = this.known(event.id);
+    if (existing !== undefined) return existsOutcome(existing, event, flags, sink, at);
     const mismatch = checkAgainstPending(event, pending);
-    if (mismatch !== null) return failure(mismatch);
-    const status = this.open.has(pending.id) ? 'pending' : this.resolutions.get(pending.id);
+    if (mismatch !== null) return transferResultIndex[mismatch];
+    const status = this.open.has(pending.id) ? 'pending' : this.resolved.get(pending.id)?.status;
     // The writer prefetches every pending status it lacks (see `missing`); a gap here is a bug.
     if (status === undefined) throw new Error(`ledger: status of pending ${pending.id} not loaded`);
-    if (status === 'posted') return failure('pending_transfer_already_posted');
-    if (status === 'voided') return failure('pending_transfer_already_voided');
-    if (status !== 'pending') return failure('pending_transfer_expired');
+    if (status === 'posted') return transferResultIndex.pending_transfer_already_posted;
+    if (status === 'voided') return transferResultIndex.pending_transfer_already_voided;
+    if (status !== 'pending') return transferResultIndex.pending_transfer_expired;
     const timestamp = this.nextTimestamp(nowUs);
     if (pending.timeoutSeconds > 0 && expiresAt(pending) <= timestamp) {
-      return failure('pending_transfer_expired');
+      return transferResultIndex.pending_transfer_expired;
     }
     const amount = resolvedAmount(event.amount, flags, pending.amount);
-    if (typeof amount === 'string') return failure(amount);
+    if (typeof amount === 'string') return transferResultIndex[amount];
     const posted = postedAmount(flags, amount);
     const debit = this.accounts.get(pending.debitAccountId)!;
     const credit = this.accounts.get(pending.creditAccountId)!;
     if (posted > AMOUNT_MAX - debit.debitsPosted || posted > AMOUNT_MAX - credit.creditsPosted) {
-      return failure('overflow');
+      return transferResultIndex.overflow;
     }
     const transfer = resolutionTransfer(event, flags, pending, amount, timestamp);
     debit.debitsPending -= pending.amount;
@@ -369,18 +515,29 @@ export class LedgerState {
     debit.debitsPosted += posted;
     credit.creditsPosted += posted;
     this.open.delete(pending.id);
-    this.resolutions.set(pending.id, flags & TransferFlags.postPending ? 'posted' : 'voided');
-    this.recordTransfer(transfer, debit, credit);
-    undo.push({ kind: 'resolve', transfer, pending, debit, credit });
-    return { code: 'ok', timestamp, amount };
+    const resolution = flags & TransferFlags.postPending ? 'posted' : 'voided';
+    this.resolved.set(pending.id, { transfer: pending, status: resolution });
+    this.record(transfer, pending, debit, credit);
+    sink.timestamps[at] = timestamp;
+    sink.amounts[at] = amount;
+    return OK;
   }
 
-  private rollback(undo: Undo[]): void {
-    for (let i = undo.length - 1; i >= 0; i--) {
-      const step = undo[i];
-      const { transfer, debit, credit } = step;
-      this.recent.delete(transfer.id);
-      if (step.kind === 'create') {
+  /** Undoes every transfer recorded since `committedBefore`, newest first. */
+  private rollback(committedBefore: number): void {
+    const entries = this.changes.transfers;
+    for (let i = entries.length - 1; i >= committedBefore; i--) {
+      const entry = entries[i];
+      const transfer = entry.transfer;
+      const debit = this.accounts.get(transfer.debitAccountId)!;
+      const credit = this.accounts.get(transfer.creditAccountId)!;
+      this.batch.delete(transfer.id);
+      this.ids.remove(transfer.id, transfer.timestamp);
+      debit.lastEntryTs = entry.drPrevTs;
+      debit.entryCount = entry.drSeq - 1;
+      credit.lastEntryTs = entry.crPrevTs;
+      credit.entryCount = entry.crSeq - 1;
+      if (entry.resolved === null) {
         if (transfer.flags & TransferFlags.pending) {
           debit.debitsPending -= transfer.amount;
           credit.creditsPending -= transfer.amount;
@@ -391,14 +548,15 @@ export class LedgerState {
         }
       } else {
         const posted = postedAmount(transfer.flags, transfer.amount);
-        debit.debitsPending += step.pending.amount;
-        credit.creditsPending += step.pending.amount;
+        debit.debitsPending += entry.resolved.amount;
+        credit.creditsPending += entry.resolved.amount;
         debit.debitsPosted -= posted;
         credit.creditsPosted -= posted;
-        this.open.set(step.pending.id, step.pending);
-        this.resolutions.delete(step.pending.id);
+        this.open.set(entry.resolved.id, entry.resolved);
+        this.resolved.delete(entry.resolved.id);
       }
     }
+    entries.length = committedBefore;
   }
 
   // ---- Batch boundary -------------------------------------------------------------------------
@@ -406,18 +564,39 @@ export class LedgerState {
   /** Hands over everything applied since the last call, and bounds the in-memory caches. */
   takeChanges(): StateChanges {
     const changes = this.changes;
+    changes.accounts = this.newAccounts.map(snapshotOf);
     changes.lastTimestamp = this.lastTimestamp;
+    this.newAccounts = [];
     this.changes = emptyChanges(this.lastTimestamp);
-    trimOldest(this.recent, this.recentMax, this.open);
-    trimOldest(this.resolutions, this.recentMax, undefined);
+    this.batch = new Map();
+    this.fetched = new Map();
+    this.checked = new Set();
+    trimOldest(this.resolved, this.resolvedMax);
     return changes;
   }
 
-  /** Accounts changed since the previous checkpoint; the journal writes their counters. */
-  takeCheckpoint(): Account[] {
-    const accounts = [...this.dirty];
-    this.dirty = new Set();
-    return accounts;
+  /**
+   * Up to `accountsMax` of the longest-dirty accounts, to write now; recovery must then replay
+   * rows from the oldest change still unwritten.
+   */
+  takeCheckpoint(accountsMax: number): Checkpoint {
+    const accounts: AccountSnapshot[] = [];
+    for (const account of this.dirty) {
+      if (accounts.length >= accountsMax) break;
+      accounts.push(snapshotOf(account));
+      account.dirtySinceTs = 0;
+      this.dirty.delete(account);
+    }
+    let recoverFromTs = this.lastTimestamp + 1;
+    for (const oldest of this.dirty) {
+      recoverFromTs = oldest.dirtySinceTs;
+      break;
+    }
+    return { accounts, recoverFromTs };
+  }
+
+  get dirtyCount(): number {
+    return this.dirty.size;
   }
 
   /** How many pending transfers are unresolved (bounded by what callers create). */
@@ -425,14 +604,20 @@ export class LedgerState {
     return this.open.size;
   }
 
-  /** The pending status if it is known in memory. */
-  pendingStatus(id: string): PendingStatus | undefined {
-    if (this.open.has(id)) return 'pending';
-    return this.resolutions.get(id);
+  get transferIdCount(): number {
+    return this.ids.size;
   }
 
+  /** A transfer held in memory (open or recently resolved pending), if any. */
   recentTransfer(id: string): Transfer | undefined {
-    return this.recent.get(id) ?? this.open.get(id);
+    return this.open.get(id) ?? this.resolved.get(id)?.transfer;
+  }
+
+  /** Timestamps that may hold the transfer `id` (exact after the journal confirms the id). */
+  transferCandidates(id: string): number[] {
+    const found: number[] = [];
+    this.ids.candidates(id, found);
+    return found;
   }
 
   /** Engine timestamps strictly increase, even if the wall clock stalls or steps back. */
@@ -443,40 +628,66 @@ export class LedgerState {
   }
 }
 
+/** The ledger's public view of an account (no chain bookkeeping). */
+export function publicAccount(account: Account): Account {
+  return {
+    id: account.id,
+    ledger: account.ledger,
+    code: account.code,
+    flags: account.flags,
+    ownerId: account.ownerId,
+    userData: account.userData,
+    debitsPending: account.debitsPending,
+    debitsPosted: account.debitsPosted,
+    creditsPending: account.creditsPending,
+    creditsPosted: account.creditsPosted,
+    timestamp: account.timestamp,
+  };
+}
+
+function snapshotOf(account: AccountState): AccountSnapshot {
+  return {
+    id: account.id,
+    ledger: account.ledger,
+    code: account.code,
+    flags: account.flags,
+    ownerId: account.ownerId,
+    userData: account.userData,
+    debitsPending: account.debitsPending,
+    debitsPosted: account.debitsPosted,
+    creditsPending: account.creditsPending,
+    creditsPosted: account.creditsPosted,
+    timestamp: account.timestamp,
+    entryCount: account.entryCount,
+    lastEntryTs: account.lastEntryTs,
+  };
+}
+
 // ---- Pure helpers -------------------------------------------------------------------------------
 
 function emptyChanges(lastTimestamp: number): StateChanges {
-  return { accounts: [], transfers: [], expiries: [], lastTimestamp };
+  return { accounts: [], transfers: [], expiries: [], anchors: [], lastTimestamp };
 }
 
 function isLinked(event: TransferInput): boolean {
   return ((event.flags ?? 0) & TransferFlags.linked) !== 0;
 }
 
-function failure(code: TransferResultCode): TransferOutcome {
-  return { code, timestamp: 0, amount: 0 };
-}
-
 /** Marks a failed chain: the culprit keeps its own code, every other event `linked_event_failed`. */
 function failChain(
-  outcomes: TransferOutcome[],
+  sink: OutcomeSink,
+  offset: number,
   start: number,
   end: number,
   culprit: number,
   code: TransferResultCode,
 ): void {
   for (let i = start; i <= end; i++) {
-    outcomes[i] = failure(i === culprit ? code : 'linked_event_failed');
+    const at = offset + i;
+    sink.codes[at] = transferResultIndex[i === culprit ? code : 'linked_event_failed'];
+    sink.timestamps[at] = 0;
+    sink.amounts[at] = 0;
   }
-}
-
-function countersOf(account: Account): Counters {
-  return [
-    account.debitsPending,
-    account.debitsPosted,
-    account.creditsPending,
-    account.creditsPosted,
-  ];
 }
 
 export function expiresAt(transfer: Transfer): number {
@@ -694,10 +905,18 @@ function resolutionTransfer(
  * Balancing and post amounts compare against what was requested, which the stored amount may
  * not equal, so for those only the other fields are compared.
  */
-function existsOutcome(existing: Transfer, event: TransferInput, flags: number): TransferOutcome {
-  const same = sameTransfer(existing, event, flags);
-  if (!same) return failure('exists_with_different_fields');
-  return { code: 'exists', timestamp: existing.timestamp, amount: existing.amount };
+function existsOutcome(
+  existing: Transfer,
+  event: TransferInput,
+  flags: number,
+  sink: OutcomeSink,
+  at: number,
+): number {
+  if (!sameTransfer(existing, event, flags))
+    return transferResultIndex.exists_with_different_fields;
+  sink.timestamps[at] = existing.timestamp;
+  sink.amounts[at] = existing.amount;
+  return EXISTS;
 }
 
 function sameTransfer(existing: Transfer, event: TransferInput, flags: number): boolean {
@@ -725,17 +944,11 @@ function sameTransfer(existing: Transfer, event: TransferInput, flags: number): 
   );
 }
 
-/** Drops the oldest entries beyond `max`, never one that `keep` still needs. */
-function trimOldest<V>(
-  map: Map<string, V>,
-  max: number,
-  keep: Map<string, Transfer> | undefined,
-): void {
+/** Drops the oldest entries beyond `max` (Maps iterate in insertion order). */
+function trimOldest<V>(map: Map<string, V>, max: number): void {
   let excess = map.size - max;
-  if (excess <= 0) return;
   for (const key of map.keys()) {
     if (excess <= 0) break;
-    if (keep?.has(key)) continue;
     map.delete(key);
     excess--;
   }

@@ -6,12 +6,12 @@ import type { PendingStatus, Transfer, TransferInput } from '../model.ts';
 import type { LedgerState, PendingLookup, StateChanges, TransferOutcome } from '../state.ts';
 
 export class MemoryJournal {
-  readonly transfers = new Map<string, Transfer>();
+  readonly transfers = new Map<number, Transfer>();
   readonly status = new Map<string, PendingStatus>();
 
   append(changes: StateChanges): void {
     for (const { transfer } of changes.transfers) {
-      this.transfers.set(transfer.id, transfer);
+      this.transfers.set(transfer.timestamp, transfer);
       if (transfer.flags & 2) this.status.set(transfer.id, 'pending');
       if (transfer.flags & 4) this.status.set(transfer.pendingId, 'posted');
       if (transfer.flags & 8) this.status.set(transfer.pendingId, 'voided');
@@ -19,14 +19,14 @@ export class MemoryJournal {
     for (const expiry of changes.expiries) this.status.set(expiry.pendingId, 'expired');
   }
 
-  /** Answers the state machine's `missing` question, then installs the answers. */
+  /** Answers the state machine's `missing` question by timestamp, then installs the answers. */
   prefetch(state: LedgerState, events: readonly TransferInput[]): void {
-    const { transferIds, pendingIds } = state.missing(events);
-    const found = transferIds.flatMap((id) => this.transfers.get(id) ?? []);
-    const pendings: PendingLookup[] = pendingIds.flatMap((id) => {
-      const transfer = this.transfers.get(id);
+    const { transferTs, pendingTs } = state.missing(events);
+    const found = transferTs.flatMap((ts) => this.transfers.get(ts) ?? []);
+    const pendings: PendingLookup[] = pendingTs.flatMap((ts) => {
+      const transfer = this.transfers.get(ts);
       if (transfer === undefined) return [];
-      return [{ transfer, status: this.status.get(id) ?? 'pending' }];
+      return [{ transfer, status: this.status.get(transfer.id) ?? 'pending' }];
     });
     state.warm(found, pendings);
   }

@@ -1,0 +1,334 @@
+// The ledger client: the async API every other domain uses. It starts the writer in a worker
+// thread and auto-batches concurrent submissions: while one batch is being committed, new
+// submissions queue up and go together as the next batch (group commit). The queue is bounded;
+// when it is full a submission is refused at once (backpressure) instead of waiting unboundedly.
+
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import {
+  type Account,
+  type AccountBalance,
+  type AccountInput,
+  type AccountResult,
+  accountResultCodes,
+  BATCH_EVENTS_MAX,
+  type Transfer,
+  type TransferInput,
+  type TransferResult,
+  transferResultCodes,
+} from '../ledger/model.ts';
+import type {
+  AccountTransfer,
+  AccountTransfersQuery,
+  JournalRecord,
+  ScanResult,
+  StoredExpiry,
+  StoredRecord,
+} from './journal.ts';
+import type {
+  FromWorker,
+  ReadRequest,
+  ToWorker,
+  WireBatchResult,
+  WireOp,
+  WorkerConfig,
+} from './protocol.ts';
+import type { WriterStats } from './writer.ts';
+
+export interface LedgerClientOptions extends WorkerConfig {
+  /** Most events in one batch sent to the writer. */
+  batchEventsMax?: number;
+  /** Most events waiting to be sent; beyond it submissions are refused with LedgerOverloadedError. */
+  queueEventsMax?: number;
+  /** Batches handed to the writer before the previous ones are answered (pipelining). */
+  inFlightMax?: number;
+}
+
+export class LedgerOverloadedError extends Error {
+  constructor(queued: number) {
+    super(`ledger queue full (${queued} events waiting)`);
+    this.name = 'LedgerOverloadedError';
+  }
+}
+
+/** The writer stopped (a failed commit or a failed recovery); the process must restart it. */
+export class LedgerStoppedError extends Error {
+  constructor(message: string) {
+    super(`ledger writer stopped: ${message}`);
+    this.name = 'LedgerStoppedError';
+  }
+}
+
+export interface SubmitOptions {
+  /** Rows committed with the transfers, if and only if every one of them is `ok`. */
+  records?: JournalRecord[];
+}
+
+interface Pending {
+  op: WireOp;
+  resolve: (result: OpSlice) => void;
+  reject: (error: Error) => void;
+}
+
+/** One submission's place in a batch result. */
+interface OpSlice {
+  batch: WireBatchResult;
+  offset: number;
+  count: number;
+}
+
+interface Waiter {
+  resolve: (value: never) => void;
+  reject: (error: Error) => void;
+}
+
+const QUEUE_EVENTS_DEFAULT = 200_000;
+const IN_FLIGHT_DEFAULT = 2;
+
+export class LedgerClient extends EventEmitter {
+  private readonly queue: Pending[] = [];
+  private queuedEvents = 0;
+  private inFlight = 0;
+  private flushScheduled = false;
+  private nextId = 1;
+  private stopped: Error | null = null;
+  private readonly batches = new Map<number, Pending[]>();
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly batchEventsMax: number;
+  private readonly queueEventsMax: number;
+  private readonly inFlightMax: number;
+
+  private constructor(
+    private readonly worker: Worker,
+    options: LedgerClientOptions,
+  ) {
+    super();
+    this.batchEventsMax = Math.min(options.batchEventsMax ?? BATCH_EVENTS_MAX, BATCH_EVENTS_MAX);
+    this.queueEventsMax = options.queueEventsMax ?? QUEUE_EVENTS_DEFAULT;
+    this.inFlightMax = options.inFlightMax ?? IN_FLIGHT_DEFAULT;
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (error) => this.stop(error.message));
+    worker.on('exit', (code) => this.stop(`worker exited with code ${code}`));
+  }
+
+  /** Starts the writer thread; resolves once it has recovered the journal. */
+  static async open(options: LedgerClientOptions): Promise<LedgerClient> {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      workerData: workerConfig(options),
+      execArgv: process.execArgv,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (message: FromWorker) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'fatal') reject(new LedgerStoppedError(message.message));
+        if (message.type === 'ready' || message.type === 'fatal') worker.off('message', onMessage);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    return new LedgerClient(worker, options);
+  }
+
+  async createAccounts(accounts: AccountInput[]): Promise<AccountResult[]> {
+    const { batch, offset, count } = await this.enqueue({ kind: 'accounts', events: accounts });
+    const results: AccountResult[] = new Array(count);
+    for (let i = 0; i < count; i++)
+      results[i] = { result: accountResultCodes[batch.accountCodes[offset + i]] };
+    return results;
+  }
+
+  /** One submission: linked chains stay inside it; records commit only if all events are ok. */
+  async createTransfers(
+    transfers: TransferInput[],
+    options: SubmitOptions = {},
+  ): Promise<TransferResult[]> {
+    const { batch, offset, count } = await this.enqueue({
+      kind: 'transfers',
+      events: transfers,
+      records: options.records,
+    });
+    const results: TransferResult[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = offset + i;
+      results[i] = {
+        result: transferResultCodes[batch.transferCodes[at]],
+        timestamp: batch.transferTimestamps[at],
+        amount: batch.transferAmounts[at],
+      };
+    }
+    return results;
+  }
+
+  lookupAccounts(ids: string[]): Promise<Account[]> {
+    return this.read({ kind: 'lookupAccounts', ids });
+  }
+
+  lookupTransfers(ids: string[]): Promise<Transfer[]> {
+    return this.read({ kind: 'lookupTransfers', ids });
+  }
+
+  getAccountTransfers(query: AccountTransfersQuery): Promise<AccountTransfer[]> {
+    return this.read({ kind: 'accountTransfers', ...query });
+  }
+
+  getBalanceAt(accountId: string, timestamp: number): Promise<AccountBalance | null> {
+    return this.read({ kind: 'balanceAt', accountId, timestamp });
+  }
+
+  readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]> {
+    return this.read({ kind: 'readRecords', stream, afterSeq, limit });
+  }
+
+  scanTransfers(afterTimestamp: number, limit: number): Promise<ScanResult<Transfer>> {
+    return this.read({ kind: 'scanTransfers', afterTimestamp, limit });
+  }
+
+  scanExpiries(afterTimestamp: number, limit: number): Promise<ScanResult<StoredExpiry>> {
+    return this.read({ kind: 'scanExpiries', afterTimestamp, limit });
+  }
+
+  stats(): Promise<WriterStats> {
+    return this.read({ kind: 'stats' });
+  }
+
+  /** Commits what is queued, writes a checkpoint and stops the writer. */
+  async close(): Promise<void> {
+    if (this.stopped !== null) return;
+    while (this.queue.length > 0 || this.inFlight > 0) await new Promise((r) => setTimeout(r, 2));
+    const id = this.nextId++;
+    await new Promise<void>((resolve, reject) => {
+      this.waiters.set(id, { resolve: resolve as (v: never) => void, reject });
+      this.post({ type: 'close', id });
+    });
+    this.stopped = new LedgerStoppedError('closed');
+    await this.worker.terminate();
+  }
+
+  private enqueue(op: WireOp): Promise<OpSlice> {
+    if (this.stopped !== null) return Promise.reject(this.stopped);
+    const count = op.events.length;
+    if (count === 0) return Promise.resolve({ batch: EMPTY_BATCH, offset: 0, count: 0 });
+    if (count > this.batchEventsMax) {
+      return Promise.reject(
+        new RangeError(`submission of ${count} events exceeds ${this.batchEventsMax}`),
+      );
+    }
+    if (this.queuedEvents + count > this.queueEventsMax) {
+      return Promise.reject(new LedgerOverloadedError(this.queuedEvents));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      this.queuedEvents += count;
+      this.scheduleFlush();
+    });
+  }
+
+  /** Waits a microtask so that submissions made in the same turn travel together. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.inFlight >= this.inFlightMax) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.inFlight < this.inFlightMax && this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let events = 0;
+      while (
+        this.queue.length > 0 &&
+        events + this.queue[0].op.events.length <= this.batchEventsMax
+      ) {
+        const next = this.queue.shift()!;
+        events += next.op.events.length;
+        batch.push(next);
+      }
+      this.queuedEvents -= events;
+      const id = this.nextId++;
+      this.batches.set(id, batch);
+      this.inFlight++;
+      this.post({ type: 'submit', id, ops: batch.map((p) => p.op) });
+    }
+  }
+
+  private read<T>(request: ReadRequest): Promise<T> {
+    if (this.stopped !== null) return Promise.reject(this.stopped);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiters.set(id, { resolve: resolve as (v: never) => void, reject });
+      this.post({ type: 'read', id, request });
+    });
+  }
+
+  private post(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'submitted': {
+        const batch = this.batches.get(message.id)!;
+        this.batches.delete(message.id);
+        this.inFlight--;
+        const result = message.result;
+        for (let i = 0; i < batch.length; i++) {
+          batch[i].resolve({
+            batch: result,
+            offset: result.offsets[i],
+            count: batch[i].op.events.length,
+          });
+        }
+        if (this.queue.length > 0) this.scheduleFlush();
+        return;
+      }
+      case 'read':
+      case 'closed':
+      case 'error': {
+        const waiter = this.waiters.get(message.id);
+        this.waiters.delete(message.id);
+        if (message.type === 'error') waiter?.reject(new Error(message.message));
+        else waiter?.resolve((message.type === 'read' ? message.value : undefined) as never);
+        return;
+      }
+      case 'fatal':
+        this.stop(message.message);
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  /** Fails everything outstanding; the owner decides whether to restart (see 'fatal'). */
+  private stop(reason: string): void {
+    if (this.stopped !== null) return;
+    const error = new LedgerStoppedError(reason);
+    this.stopped = error;
+    for (const batch of this.batches.values()) for (const p of batch) p.reject(error);
+    for (const p of this.queue) p.reject(error);
+    for (const w of this.waiters.values()) w.reject(error);
+    this.batches.clear();
+    this.queue.length = 0;
+    this.waiters.clear();
+    if (this.listenerCount('fatal') > 0) this.emit('fatal', error);
+  }
+}
+
+function workerConfig(options: LedgerClientOptions): WorkerConfig {
+  return {
+    journal: options.journal,
+    checkpointAccountsPerBatch: options.checkpointAccountsPerBatch,
+    checkInvariantsEveryBatch: options.checkInvariantsEveryBatch,
+    resolvedPendingsMax: options.resolvedPendingsMax,
+    tickIntervalMs: options.tickIntervalMs,
+  };
+}
+
+const EMPTY_BATCH: WireBatchResult = {
+  transferCodes: new Uint8Array(0),
+  transferTimestamps: new Float64Array(0),
+  transferAmounts: new Float64Array(0),
+  accountCodes: new Uint8Array(0),
+  offsets: new Uint32Array(0),
+};

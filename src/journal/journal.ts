@@ -1,0 +1,147 @@
+// The journal: the ledger's durable record. One narrow interface, two implementations (SQLite, the
+// embedded default; PostgreSQL, production), one contract test suite that both pass.
+//
+// The commit path only appends (docs/decisions/0002-append-only-journal.md):
+// - transfers and expiries, keyed by engine timestamp, each with both accounts' counters right
+//   after it ("balance after") and both accounts' chain links (previous entry, sequence number);
+// - anchors: every 64th entry of each account, the only per-account index;
+// - records: outbox messages and product events, committed with the transfers they belong to;
+// - new accounts, and a bounded slice of account counters (an incremental checkpoint).
+// Recovery = account counters as stored, then the "balance after" of every row since the oldest
+// unwritten change; the latest row touching an account wins. Nothing uncommitted is replayed.
+
+import type { AccountBalance, Balance, PendingStatus, Transfer } from '../ledger/model.ts';
+import type {
+  AccountSnapshot,
+  Anchor,
+  CommittedExpiry,
+  CommittedTransfer,
+  PendingLookup,
+} from '../ledger/state.ts';
+
+/** A row committed with a submission: an outbox message or a product event. */
+export interface JournalRecord {
+  /** Which consumer reads it: 'sms', 'callback', 'txn', … */
+  stream: string;
+  /** The consumer's key, e.g. a receipt number; not unique. */
+  key: string;
+  /** Serialized payload (JSON text). */
+  body: string;
+}
+
+export interface StoredRecord extends JournalRecord {
+  seq: number;
+  timestamp: number;
+}
+
+export interface JournalBatch {
+  accounts: readonly AccountSnapshot[];
+  transfers: readonly CommittedTransfer[];
+  expiries: readonly CommittedExpiry[];
+  anchors: readonly Anchor[];
+  records: readonly JournalRecord[];
+  /** Account counters to write with this batch (may be empty). */
+  checkpoint: readonly AccountSnapshot[];
+  /** Recovery replays rows from here on; written with the checkpoint. */
+  recoverFromTs: number;
+  /** The latest engine timestamp in the batch. */
+  lastTimestamp: number;
+}
+
+/** What recovery streams back. */
+export interface RecoverySink {
+  account(account: AccountSnapshot): void;
+  openPending(transfer: Transfer): void;
+  transferId(id: string, timestamp: number): void;
+  lastTimestamp(timestamp: number): void;
+}
+
+/** Where an account's chain ends, from the writer's memory: history walks start here. */
+export interface AccountHead {
+  accountId: string;
+  createdTs: number;
+  lastEntryTs: number;
+}
+
+export interface AccountTransfersQuery {
+  accountId: string;
+  /** Inclusive bounds, engine microseconds. */
+  fromTimestamp?: number;
+  toTimestamp?: number;
+  limit: number;
+  /** Newest first. */
+  reversed?: boolean;
+}
+
+/** A transfer as seen from one account: with that account's counters right after it. */
+export interface AccountTransfer {
+  transfer: Transfer;
+  balance: Balance;
+}
+
+export interface ScanResult<T> {
+  rows: T[];
+  /** Pass as `afterTimestamp` to continue; equal to the input when nothing more. */
+  nextTimestamp: number;
+}
+
+export interface StoredExpiry {
+  pendingId: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amount: number;
+  timestamp: number;
+}
+
+/** One entry of an account's chain: a transfer or an expiry, seen from that account. */
+export interface ChainEntry {
+  timestamp: number;
+  /** Null for an expiry. */
+  transfer: Transfer | null;
+  balance: Balance;
+  prevTs: number;
+}
+
+export interface Journal {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Creates or migrates the schema; idempotent. */
+  open(): Promise<void>;
+  recover(sink: RecoverySink): Promise<void>;
+  /** One durable transaction; resolves only once it is durable. */
+  commit(batch: JournalBatch): Promise<void>;
+  /** Transfers stored at these engine timestamps (missing ones are skipped). */
+  transfersAt(timestamps: readonly number[]): Promise<Transfer[]>;
+  /** Pending transfers at these timestamps, with what became of each. */
+  pendingsAt(timestamps: readonly number[]): Promise<PendingLookup[]>;
+  /** Chain entries of `accountId` at these timestamps (each must touch the account). */
+  chainEntries(accountId: string, timestamps: readonly number[]): Promise<ChainEntry[]>;
+  /** Timestamp of the account's first anchor strictly after `timestamp`, if any. */
+  anchorAfter(accountId: string, timestamp: number): Promise<number | null>;
+  /** Transfers in timestamp order, for read models, audits and recomputation. */
+  scanTransfers(afterTimestamp: number, limit: number): Promise<ScanResult<Transfer>>;
+  scanExpiries(afterTimestamp: number, limit: number): Promise<ScanResult<StoredExpiry>>;
+  readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]>;
+  /** Accounts exactly as stored (counters as of their last checkpoint), for audits. */
+  storedAccounts(): Promise<AccountSnapshot[]>;
+  close(): Promise<void>;
+}
+
+/** Upper bound on rows any single read returns. */
+export const READ_ROWS_MAX = 10_000;
+
+/** A pending transfer's status from its resolving transfer's flags and whether it expired. */
+export function pendingStatusOf(resolutionFlags: number | null, expired: boolean): PendingStatus {
+  if (expired) return 'expired';
+  if (resolutionFlags === null) return 'pending';
+  return resolutionFlags & 4 ? 'posted' : 'voided';
+}
+
+export function assertReadLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit <= 0) throw new Error(`read limit ${limit} invalid`);
+  return Math.min(limit, READ_ROWS_MAX);
+}
+
+/** A balance-as-of answer for an account that existed but had no entry yet. */
+export function zeroBalance(timestamp: number): AccountBalance {
+  return { timestamp, debitsPending: 0, debitsPosted: 0, creditsPending: 0, creditsPosted: 0 };
+}

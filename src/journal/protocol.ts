@@ -1,0 +1,62 @@
+// Messages between the ledger client (any thread) and the writer's worker thread.
+// Outcomes travel as typed arrays (transferable, no per-event object cloning).
+
+import type { AccountInput, TransferInput } from '../ledger/model.ts';
+import type { JournalRecord } from './journal.ts';
+
+export type JournalConfig =
+  | { kind: 'sqlite'; path: string; cacheMiB?: number }
+  | { kind: 'postgres'; url: string; poolMax?: number };
+
+export interface WorkerConfig {
+  journal: JournalConfig;
+  checkpointAccountsPerBatch?: number;
+  checkInvariantsEveryBatch?: boolean;
+  resolvedPendingsMax?: number;
+  /** How often the writer wakes to expire pending transfers and checkpoint when idle. */
+  tickIntervalMs?: number;
+}
+
+export type WireOp =
+  | { kind: 'accounts'; events: AccountInput[] }
+  | { kind: 'transfers'; events: TransferInput[]; records?: JournalRecord[] };
+
+/** A batch's outcomes: typed arrays, transferred (not copied) across the thread boundary. */
+export interface WireBatchResult {
+  transferCodes: Uint8Array;
+  transferTimestamps: Float64Array;
+  transferAmounts: Float64Array;
+  accountCodes: Uint8Array;
+  /** Per op, where its results start in the transfer or account arrays. */
+  offsets: Uint32Array;
+}
+
+export type ReadRequest =
+  | { kind: 'lookupAccounts'; ids: string[] }
+  | { kind: 'lookupTransfers'; ids: string[] }
+  | {
+      kind: 'accountTransfers';
+      accountId: string;
+      fromTimestamp?: number;
+      toTimestamp?: number;
+      limit: number;
+      reversed?: boolean;
+    }
+  | { kind: 'balanceAt'; accountId: string; timestamp: number }
+  | { kind: 'readRecords'; stream: string; afterSeq: number; limit: number }
+  | { kind: 'scanTransfers'; afterTimestamp: number; limit: number }
+  | { kind: 'scanExpiries'; afterTimestamp: number; limit: number }
+  | { kind: 'stats' };
+
+export type ToWorker =
+  | { type: 'submit'; id: number; ops: WireOp[] }
+  | { type: 'read'; id: number; request: ReadRequest }
+  | { type: 'close'; id: number };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'submitted'; id: number; result: WireBatchResult }
+  | { type: 'read'; id: number; value: unknown }
+  | { type: 'error'; id: number; message: string }
+  | { type: 'closed'; id: number }
+  | { type: 'fatal'; message: string };

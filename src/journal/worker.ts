@@ -1,0 +1,113 @@
+// The writer's thread: opens the journal, recovers, then serves submissions and reads from the
+// ledger client over the worker message port. Keeping the writer here means an fsync never
+// stalls the HTTP event loop.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { openJournal } from './open.ts';
+import type {
+  FromWorker,
+  ReadRequest,
+  ToWorker,
+  WireBatchResult,
+  WorkerConfig,
+} from './protocol.ts';
+import { type BatchResult, Writer } from './writer.ts';
+
+const TICK_INTERVAL_MS_DEFAULT = 200;
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('journal worker: must run in a worker thread');
+  const config = workerData as WorkerConfig;
+  const send = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
+    port.postMessage(message, transfer);
+  let writer: Writer;
+  try {
+    writer = await Writer.open({
+      journal: await openJournal(config.journal),
+      checkpointAccountsPerBatch: config.checkpointAccountsPerBatch,
+      checkInvariantsEveryBatch: config.checkInvariantsEveryBatch,
+      resolvedPendingsMax: config.resolvedPendingsMax,
+    });
+  } catch (error) {
+    send({ type: 'fatal', message: `recovery failed: ${(error as Error).message}` });
+    return;
+  }
+  const fatal = (error: unknown) => {
+    send({ type: 'fatal', message: (error as Error).message });
+    clearInterval(ticker);
+    port.close();
+  };
+  const ticker = setInterval(
+    () => writer.tick().catch(fatal),
+    config.tickIntervalMs ?? TICK_INTERVAL_MS_DEFAULT,
+  );
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'submit') {
+      writer.submit(message.ops).then((result) => {
+        const wire = toWire(result);
+        send({ type: 'submitted', id: message.id, result: wire }, buffersOf(wire));
+      }, fatal);
+    } else if (message.type === 'read') {
+      read(writer, message.request).then(
+        (value) => send({ type: 'read', id: message.id, value }),
+        (error: Error) => send({ type: 'error', id: message.id, message: error.message }),
+      );
+    } else {
+      clearInterval(ticker);
+      writer.close().then(() => {
+        send({ type: 'closed', id: message.id });
+        port.close();
+      }, fatal);
+    }
+  });
+  send({ type: 'ready' });
+}
+
+function toWire(result: BatchResult): WireBatchResult {
+  return {
+    transferCodes: result.transfers.codes,
+    transferTimestamps: result.transfers.timestamps,
+    transferAmounts: result.transfers.amounts,
+    accountCodes: result.accounts,
+    offsets: result.offsets,
+  };
+}
+
+function buffersOf(wire: WireBatchResult): ArrayBuffer[] {
+  return [
+    wire.transferCodes.buffer,
+    wire.transferTimestamps.buffer,
+    wire.transferAmounts.buffer,
+    wire.accountCodes.buffer,
+    wire.offsets.buffer,
+  ] as ArrayBuffer[];
+}
+
+function read(writer: Writer, request: ReadRequest): Promise<unknown> {
+  switch (request.kind) {
+    case 'lookupAccounts':
+      return writer.lookupAccounts(request.ids);
+    case 'lookupTransfers':
+      return writer.lookupTransfers(request.ids);
+    case 'accountTransfers':
+      return writer.accountTransfers(request);
+    case 'balanceAt':
+      return writer.balanceAt(request.accountId, request.timestamp);
+    case 'readRecords':
+      return writer.readRecords(request.stream, request.afterSeq, request.limit);
+    case 'scanTransfers':
+      return writer.scanTransfers(request.afterTimestamp, request.limit);
+    case 'scanExpiries':
+      return writer.scanExpiries(request.afterTimestamp, request.limit);
+    case 'stats':
+      return writer.getStats();
+  }
+}
+
+main().catch((error) => {
+  parentPort?.postMessage({
+    type: 'fatal',
+    message: (error as Error).message,
+  } satisfies FromWorker);
+});
