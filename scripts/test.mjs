@@ -33,9 +33,19 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// One real PostgreSQL server for the whole run (tests create a database each), unless the
+// caller already points at one.
+let server = null;
+if (!process.env.MALIPO_TEST_PG_URL) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { startEmbeddedPostgres } = await import('../src/journal/postgres/embedded-server.ts');
+  server = await startEmbeddedPostgres();
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...passThrough, ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, MALIPO_TEST_PG_URL: process.env.MALIPO_TEST_PG_URL ?? server.url } },
 );
+await server?.stop();
 process.exit(result.status ?? 1);
