@@ -426,17 +426,28 @@ export class LedgerState {
   }
 
   /** Records a transfer that has just changed both accounts' counters. */
-  private record(
-    transfer: Transfer,
-    resolved: Transfer | null,
-    debit: AccountState,
-    credit: AccountState,
-  ): void {
+  private record(transfer: Transfer, resolved: Transfer | null, debit: AccountState, credit: AccountState): void {
     this.batch.set(transfer.id, transfer);
     this.ids.add(transfer.id, transfer.timestamp);
-    const entry = this.entryFields(debit, credit, transfer.timestamp) as CommittedTransfer;
-    entry.transfer = transfer;
-    entry.resolved = resolved;
+    // One literal with every field, so all entries share one hidden class.
+    const entry: CommittedTransfer = {
+      transfer,
+      resolved,
+      drDebitsPending: debit.debitsPending,
+      drDebitsPosted: debit.debitsPosted,
+      drCreditsPending: debit.creditsPending,
+      drCreditsPosted: debit.creditsPosted,
+      crDebitsPending: credit.debitsPending,
+      crDebitsPosted: credit.debitsPosted,
+      crCreditsPending: credit.creditsPending,
+      crCreditsPosted: credit.creditsPosted,
+      drSeq: debit.entryCount + 1,
+      drPrevTs: debit.lastEntryTs,
+      crSeq: credit.entryCount + 1,
+      crPrevTs: credit.lastEntryTs,
+    };
+    this.link(debit, transfer.timestamp);
+    this.link(credit, transfer.timestamp);
     this.changes.transfers.push(entry);
   }
 

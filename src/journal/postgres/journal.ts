@@ -252,6 +252,9 @@ async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promi
   }
 }
 
+/** PostgreSQL's wire protocol counts bind parameters in 16 bits. */
+const PARAMETERS_MAX = 65_535;
+
 async function insertRows<T>(
   client: pg.PoolClient,
   table: string,
@@ -259,14 +262,17 @@ async function insertRows<T>(
   items: readonly T[],
   push: (out: SqlValue[], item: T) => void,
 ): Promise<void> {
-  const values: SqlValue[] = [];
-  const tuples: string[] = [];
-  for (const item of items) {
-    const start = values.length;
-    push(values, item);
-    tuples.push(`(${columns.map((_, i) => `$${start + i + 1}`).join(',')})`);
+  const rowsPerStatement = Math.floor(PARAMETERS_MAX / columns.length);
+  for (let start = 0; start < items.length; start += rowsPerStatement) {
+    const values: SqlValue[] = [];
+    const tuples: string[] = [];
+    for (const item of items.slice(start, start + rowsPerStatement)) {
+      const first = values.length;
+      push(values, item);
+      tuples.push(`(${columns.map((_, i) => `$${first + i + 1}`).join(',')})`);
+    }
+    await client.query(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')}`, values);
   }
-  await client.query(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')}`, values);
 }
 
 /** COPY text format: tab-separated, \N for NULL, backslash escapes for the separators. */

@@ -1,0 +1,62 @@
+// The `malipo` command.
+
+import { parseArgs } from 'node:util';
+import { startServer } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+
+const USAGE = `usage: malipo <command> [options]
+
+commands:
+  serve            start the platform (default)
+      --port N, --host H, --data DIR, --database-url URL (PostgreSQL; default: SQLite in DIR)
+`;
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      'database-url': { type: 'string' },
+    },
+  });
+  const config = loadConfig({
+    port: values.port === undefined ? undefined : Number(values.port),
+    host: values.host,
+    dataDir: values.data,
+    databaseUrl: values['database-url'],
+  });
+  const server = await startServer(config);
+  console.log(`Malipo is running at ${server.url}`);
+  console.log(
+    `  journal: ${config.journal.kind}${config.journal.kind === 'sqlite' ? ` (${config.journal.path})` : ''}`,
+  );
+  console.log(`  admin API token: ${config.adminToken}`);
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(USAGE);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+// Server configuration: flags override environment variables, which override defaults. The
+// embedded default needs nothing: SQLite in ./data, loopback only.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { JournalConfig } from '../journal/protocol.ts';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  journal: JournalConfig;
+  /** Bearer token for the operator's admin API; generated once and kept in the data folder. */
+  adminToken: string;
+  /** Daraja sandbox conventions (http loopback callbacks, re-registering C2B URLs, auto-answering test customers). */
+  sandbox: boolean;
+  seedDemo: boolean;
+}
+
+export interface ConfigInput {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  databaseUrl?: string;
+  sandbox?: boolean;
+  seedDemo?: boolean;
+}
+
+const DEFAULT_PORT = 8080;
+
+export function loadConfig(
+  input: ConfigInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const dataDir = resolve(input.dataDir ?? env.MALIPO_DATA_DIR ?? 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const databaseUrl = input.databaseUrl ?? env.MALIPO_DATABASE_URL;
+  const journal: JournalConfig = databaseUrl
+    ? { kind: 'postgres', url: databaseUrl }
+    : { kind: 'sqlite', path: join(dataDir, 'journal.db') };
+  return {
+    host: input.host ?? env.MALIPO_HOST ?? '127.0.0.1',
+    port: input.port ?? (env.MALIPO_PORT ? Number(env.MALIPO_PORT) : DEFAULT_PORT),
+    dataDir,
+    journal,
+    adminToken: env.MALIPO_ADMIN_TOKEN ?? persistentSecret(dataDir, 'admin-token'),
+    sandbox: input.sandbox ?? env.MALIPO_MODE !== 'production',
+    seedDemo: input.seedDemo ?? env.MALIPO_SEED_DEMO !== '0',
+  };
+}
+
+/** A random secret created on first start and reused afterwards. */
+export function persistentSecret(dataDir: string, name: string): string {
+  const path = join(dataDir, name);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(24).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
