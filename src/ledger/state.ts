@@ -426,7 +426,12 @@ export class LedgerState {
   }
 
   /** Records a transfer that has just changed both accounts' counters. */
-  private record(transfer: Transfer, resolved: Transfer | null, debit: AccountState, credit: AccountState): void {
+  private record(
+    transfer: Transfer,
+    resolved: Transfer | null,
+    debit: AccountState,
+    credit: AccountState,
+  ): void {
     this.batch.set(transfer.id, transfer);
     this.ids.add(transfer.id, transfer.timestamp);
     // One literal with every field, so all entries share one hidden class.

@@ -29,8 +29,8 @@ import {
   accountFromRow,
   applyEntry,
   chainEntryOf,
-  EXPIRY_COLUMNS,
   type EntryColumns,
+  EXPIRY_COLUMNS,
   type ExpiryRow,
   expiryFromRow,
   pushAccountValues,
@@ -56,7 +56,9 @@ const SCHEMA_LOCK_KEY = 7702001;
 /** BIGINT as number: every value the ledger stores is a safe integer (checked by the engine). */
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 export class PostgresJournal implements Journal {
@@ -74,15 +76,24 @@ export class PostgresJournal implements Journal {
       types,
     });
     // Acknowledge only once the commit is durable (and on synchronous standbys, if any).
-    pool.on('connect', (client) => void client.query('SET synchronous_commit = on').catch(() => {}));
+    pool.on(
+      'connect',
+      (client) => void client.query('SET synchronous_commit = on').catch(() => {}),
+    );
     await transaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
       await client.query(SCHEMA_SQL);
-      const { rows } = await client.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`);
+      const { rows } = await client.query<{ value: string }>(
+        `SELECT value FROM meta WHERE key = 'schema_version'`,
+      );
       if (rows.length === 0) {
-        await client.query(`INSERT INTO meta (key, value) VALUES ('schema_version', $1)`, [String(SCHEMA_VERSION)]);
+        await client.query(`INSERT INTO meta (key, value) VALUES ('schema_version', $1)`, [
+          String(SCHEMA_VERSION),
+        ]);
       } else if (Number(rows[0].value) !== SCHEMA_VERSION) {
-        throw new Error(`postgres journal: schema version ${rows[0].value}, expected ${SCHEMA_VERSION}`);
+        throw new Error(
+          `postgres journal: schema version ${rows[0].value}, expected ${SCHEMA_VERSION}`,
+        );
       }
     });
     this.pool = pool;
@@ -93,15 +104,21 @@ export class PostgresJournal implements Journal {
     return this.pool;
   }
 
-  private async rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  private async rows<T extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+  ): Promise<T[]> {
     return (await this.db.query<T>(text, values)).rows;
   }
 
   async recover(sink: RecoverySink): Promise<void> {
-    const [meta] = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'recover_from_ts'`);
+    const [meta] = await this.rows<{ value: string }>(
+      `SELECT value FROM meta WHERE key = 'recover_from_ts'`,
+    );
     const from = Number(meta?.value ?? 0);
     const accounts = new Map<string, AccountSnapshot>();
-    for (const row of await this.rows<AccountRow>('SELECT * FROM accounts')) accounts.set(row.id, accountFromRow(row));
+    for (const row of await this.rows<AccountRow>('SELECT * FROM accounts'))
+      accounts.set(row.id, accountFromRow(row));
     await this.pages<EntryColumns>(
       `SELECT * FROM (SELECT ts, debit_account_id, credit_account_id, ${ENTRY_TAIL} FROM transfers WHERE ts >= $1
        UNION ALL SELECT ts, debit_account_id, credit_account_id, ${ENTRY_TAIL} FROM expiries WHERE ts >= $1) e
@@ -127,7 +144,11 @@ export class PostgresJournal implements Journal {
   }
 
   /** Keyset pagination by ts: `text` takes ($1 = lower bound, $2 = after, $3 = limit). */
-  private async pages<T extends { ts: number }>(text: string, from: number, each: (row: T) => void): Promise<void> {
+  private async pages<T extends { ts: number }>(
+    text: string,
+    from: number,
+    each: (row: T) => void,
+  ): Promise<void> {
     let after = -1;
     for (;;) {
       const rows = await this.rows<T>(text, [from, after, RECOVERY_PAGE_ROWS]);
@@ -139,19 +160,26 @@ export class PostgresJournal implements Journal {
 
   async commit(batch: JournalBatch): Promise<void> {
     await transaction(this.db, async (client) => {
-      if (batch.accounts.length > 0) await insertRows(client, 'accounts', ACCOUNT_COLUMNS, batch.accounts, pushAccountValues);
+      if (batch.accounts.length > 0)
+        await insertRows(client, 'accounts', ACCOUNT_COLUMNS, batch.accounts, pushAccountValues);
       if (batch.transfers.length > 0) await copyTransfers(client, batch.transfers);
-      if (batch.expiries.length > 0) await insertRows(client, 'expiries', EXPIRY_COLUMNS, batch.expiries, pushExpiryValues);
+      if (batch.expiries.length > 0)
+        await insertRows(client, 'expiries', EXPIRY_COLUMNS, batch.expiries, pushExpiryValues);
       if (batch.anchors.length > 0) {
-        await client.query('INSERT INTO anchors (account_id, ts) SELECT * FROM unnest($1::text[], $2::bigint[])', [
-          batch.anchors.map((a) => a.accountId),
-          batch.anchors.map((a) => a.timestamp),
-        ]);
+        await client.query(
+          'INSERT INTO anchors (account_id, ts) SELECT * FROM unnest($1::text[], $2::bigint[])',
+          [batch.anchors.map((a) => a.accountId), batch.anchors.map((a) => a.timestamp)],
+        );
       }
       if (batch.records.length > 0) {
         await client.query(
           'INSERT INTO records (stream, key, ts, body) SELECT s, k, $4, b FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(s, k, b, n) ORDER BY n',
-          [batch.records.map((r) => r.stream), batch.records.map((r) => r.key), batch.records.map((r) => r.body), batch.lastTimestamp],
+          [
+            batch.records.map((r) => r.stream),
+            batch.records.map((r) => r.key),
+            batch.records.map((r) => r.body),
+            batch.lastTimestamp,
+          ],
         );
       }
       if (batch.checkpoint.length > 0) {
@@ -166,12 +194,18 @@ export class PostgresJournal implements Journal {
 
   async transfersAt(timestamps: readonly number[]): Promise<Transfer[]> {
     if (timestamps.length === 0) return [];
-    return (await this.rows<TransferRow>('SELECT * FROM transfers WHERE ts = ANY($1::bigint[])', [timestamps])).map(transferFromRow);
+    return (
+      await this.rows<TransferRow>('SELECT * FROM transfers WHERE ts = ANY($1::bigint[])', [
+        timestamps,
+      ])
+    ).map(transferFromRow);
   }
 
   async pendingsAt(timestamps: readonly number[]): Promise<PendingLookup[]> {
     if (timestamps.length === 0) return [];
-    const rows = await this.rows<TransferRow & { resolution_flags: number | null; expired: boolean }>(
+    const rows = await this.rows<
+      TransferRow & { resolution_flags: number | null; expired: boolean }
+    >(
       `SELECT t.*,
          (SELECT r.flags FROM transfers r WHERE r.pending_id = t.id LIMIT 1) AS resolution_flags,
          EXISTS (SELECT 1 FROM expiries e WHERE e.pending_id = t.id) AS expired
@@ -180,18 +214,27 @@ export class PostgresJournal implements Journal {
     );
     return rows.map((row) => ({
       transfer: transferFromRow(row),
-      status: pendingStatusOf(row.resolution_flags === null ? null : Number(row.resolution_flags), row.expired),
+      status: pendingStatusOf(
+        row.resolution_flags === null ? null : Number(row.resolution_flags),
+        row.expired,
+      ),
     }));
   }
 
   async chainEntries(accountId: string, timestamps: readonly number[]): Promise<ChainEntry[]> {
     if (timestamps.length === 0) return [];
     const found = new Map<number, ChainEntry>();
-    for (const row of await this.rows<TransferRow>('SELECT * FROM transfers WHERE ts = ANY($1::bigint[])', [timestamps])) {
+    for (const row of await this.rows<TransferRow>(
+      'SELECT * FROM transfers WHERE ts = ANY($1::bigint[])',
+      [timestamps],
+    )) {
       found.set(Number(row.ts), chainEntryOf(row, accountId, transferFromRow(row)));
     }
     if (found.size < timestamps.length) {
-      for (const row of await this.rows<ExpiryRow>('SELECT * FROM expiries WHERE ts = ANY($1::bigint[])', [timestamps])) {
+      for (const row of await this.rows<ExpiryRow>(
+        'SELECT * FROM expiries WHERE ts = ANY($1::bigint[])',
+        [timestamps],
+      )) {
         found.set(Number(row.ts), chainEntryOf(row, accountId, null));
       }
     }
@@ -208,24 +251,48 @@ export class PostgresJournal implements Journal {
 
   async scanTransfers(afterTimestamp: number, limit: number): Promise<ScanResult<Transfer>> {
     const rows = (
-      await this.rows<TransferRow>('SELECT * FROM transfers WHERE ts > $1 ORDER BY ts LIMIT $2', [afterTimestamp, assertReadLimit(limit)])
+      await this.rows<TransferRow>('SELECT * FROM transfers WHERE ts > $1 ORDER BY ts LIMIT $2', [
+        afterTimestamp,
+        assertReadLimit(limit),
+      ])
     ).map(transferFromRow);
-    return { rows, nextTimestamp: rows.length > 0 ? rows[rows.length - 1].timestamp : afterTimestamp };
+    return {
+      rows,
+      nextTimestamp: rows.length > 0 ? rows[rows.length - 1].timestamp : afterTimestamp,
+    };
   }
 
   async scanExpiries(afterTimestamp: number, limit: number): Promise<ScanResult<StoredExpiry>> {
     const rows = (
-      await this.rows<ExpiryRow>('SELECT * FROM expiries WHERE ts > $1 ORDER BY ts LIMIT $2', [afterTimestamp, assertReadLimit(limit)])
+      await this.rows<ExpiryRow>('SELECT * FROM expiries WHERE ts > $1 ORDER BY ts LIMIT $2', [
+        afterTimestamp,
+        assertReadLimit(limit),
+      ])
     ).map(expiryFromRow);
-    return { rows, nextTimestamp: rows.length > 0 ? rows[rows.length - 1].timestamp : afterTimestamp };
+    return {
+      rows,
+      nextTimestamp: rows.length > 0 ? rows[rows.length - 1].timestamp : afterTimestamp,
+    };
   }
 
   async readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]> {
-    const rows = await this.rows<{ seq: number; stream: string; key: string; ts: number; body: string }>(
+    const rows = await this.rows<{
+      seq: number;
+      stream: string;
+      key: string;
+      ts: number;
+      body: string;
+    }>(
       'SELECT seq, stream, key, ts, body FROM records WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3',
       [stream, afterSeq, assertReadLimit(limit)],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, key: r.key, timestamp: Number(r.ts), body: r.body }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      stream: r.stream,
+      key: r.key,
+      timestamp: Number(r.ts),
+      body: r.body,
+    }));
   }
 
   async storedAccounts(): Promise<AccountSnapshot[]> {
@@ -238,7 +305,10 @@ export class PostgresJournal implements Journal {
   }
 }
 
-async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+async function transaction(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<void>,
+): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -271,7 +341,10 @@ async function insertRows<T>(
       push(values, item);
       tuples.push(`(${columns.map((_, i) => `$${first + i + 1}`).join(',')})`);
     }
-    await client.query(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')}`, values);
+    await client.query(
+      `INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')}`,
+      values,
+    );
   }
 }
 
@@ -279,10 +352,15 @@ async function insertRows<T>(
 function copyField(value: SqlValue): string {
   if (value === null) return '\\N';
   if (typeof value === 'number') return String(value);
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  return value.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
 }
 
-async function copyTransfers(client: pg.PoolClient, transfers: JournalBatch['transfers']): Promise<void> {
+async function copyTransfers(
+  client: pg.PoolClient,
+  transfers: JournalBatch['transfers'],
+): Promise<void> {
   const lines: string[] = new Array(transfers.length);
   const values: SqlValue[] = [];
   for (let i = 0; i < transfers.length; i++) {
@@ -294,7 +372,10 @@ async function copyTransfers(client: pg.PoolClient, transfers: JournalBatch['tra
   await pipeline(Readable.from([`${lines.join('\n')}\n`]), copy);
 }
 
-async function updateAccounts(client: pg.PoolClient, accounts: readonly AccountSnapshot[]): Promise<void> {
+async function updateAccounts(
+  client: pg.PoolClient,
+  accounts: readonly AccountSnapshot[],
+): Promise<void> {
   await client.query(
     `UPDATE accounts AS a SET
        debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp, credits_posted = u.cpo,
