@@ -129,8 +129,16 @@ export class LedgerClient extends EventEmitter {
     return new LedgerClient(worker, options);
   }
 
-  async createAccounts(accounts: AccountInput[]): Promise<AccountResult[]> {
-    const { batch, offset, count } = await this.enqueue({ kind: 'accounts', events: accounts });
+  /** Records, if given, commit only if every account is created or already exists. */
+  async createAccounts(
+    accounts: AccountInput[],
+    options: SubmitOptions = {},
+  ): Promise<AccountResult[]> {
+    const { batch, offset, count } = await this.enqueue({
+      kind: 'accounts',
+      events: accounts,
+      records: options.records,
+    });
     const results: AccountResult[] = new Array(count);
     for (let i = 0; i < count; i++)
       results[i] = { result: accountResultCodes[batch.accountCodes[offset + i]] };
@@ -159,6 +167,12 @@ export class LedgerClient extends EventEmitter {
     return results;
   }
 
+  /** Commits records on their own (durably, in the next batch). */
+  async appendRecords(records: JournalRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.enqueue({ kind: 'records', events: [], records });
+  }
+
   lookupAccounts(ids: string[]): Promise<Account[]> {
     return this.read({ kind: 'lookupAccounts', ids });
   }
@@ -177,6 +191,11 @@ export class LedgerClient extends EventEmitter {
 
   readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]> {
     return this.read({ kind: 'readRecords', stream, afterSeq, limit });
+  }
+
+  /** The newest records of a stream, newest first. */
+  latestRecords(stream: string, limit: number): Promise<StoredRecord[]> {
+    return this.read({ kind: 'latestRecords', stream, limit });
   }
 
   scanTransfers(afterTimestamp: number, limit: number): Promise<ScanResult<Transfer>> {
@@ -206,7 +225,8 @@ export class LedgerClient extends EventEmitter {
 
   private enqueue(op: WireOp): Promise<OpSlice> {
     if (this.stopped !== null) return Promise.reject(this.stopped);
-    const count = op.events.length;
+    // A records-only op carries no events but still takes a slot in the queue.
+    const count = weightOf(op);
     if (count === 0) return Promise.resolve({ batch: EMPTY_BATCH, offset: 0, count: 0 });
     if (count > this.batchEventsMax) {
       return Promise.reject(
@@ -237,15 +257,17 @@ export class LedgerClient extends EventEmitter {
     while (this.inFlight < this.inFlightMax && this.queue.length > 0) {
       const batch: Pending[] = [];
       let events = 0;
+      // Bound the batch by events and by ops, so a flood of records-only ops cannot grow it.
       while (
         this.queue.length > 0 &&
+        batch.length < this.batchEventsMax &&
         events + this.queue[0].op.events.length <= this.batchEventsMax
       ) {
         const next = this.queue.shift()!;
         events += next.op.events.length;
+        this.queuedEvents -= weightOf(next.op);
         batch.push(next);
       }
-      this.queuedEvents -= events;
       const id = this.nextId++;
       this.batches.set(id, batch);
       this.inFlight++;
@@ -323,6 +345,11 @@ function workerConfig(options: LedgerClientOptions): WorkerConfig {
     resolvedPendingsMax: options.resolvedPendingsMax,
     tickIntervalMs: options.tickIntervalMs,
   };
+}
+
+/** Queue slots an op takes: its events, or one for a records-only op. */
+function weightOf(op: WireOp): number {
+  return op.kind === 'records' ? 1 : op.events.length;
 }
 
 const EMPTY_BATCH: WireBatchResult = {

@@ -52,19 +52,22 @@ function clock(startUs = 1_700_000_000_000_000) {
 
 type OpResult =
   | { kind: 'accounts'; codes: string[] }
-  | { kind: 'transfers'; outcomes: ReturnType<typeof transferOutcomes> };
+  | { kind: 'transfers'; outcomes: ReturnType<typeof transferOutcomes> }
+  | { kind: 'records' };
 
 /** Submits ops as one batch and splits the batch result back into per-op results. */
 async function submit(writer: Writer, ops: WriterOp[]): Promise<OpResult[]> {
   const result = await writer.submit(ops);
-  return ops.map((op, i) =>
-    op.kind === 'accounts'
+  return ops.map((op, i): OpResult => {
+    if (op.kind === 'records') return { kind: 'records' };
+    return op.kind === 'accounts'
       ? { kind: 'accounts', codes: accountCodes(result, ops, i) }
-      : { kind: 'transfers', outcomes: transferOutcomes(result, ops, i) },
-  );
+      : { kind: 'transfers', outcomes: transferOutcomes(result, ops, i) };
+  });
 }
 
 function codes(result: OpResult): string[] {
+  if (result.kind === 'records') return [];
   return result.kind === 'accounts' ? result.codes : result.outcomes.map((o) => o.code);
 }
 
@@ -314,6 +317,40 @@ export function journalContract(name: string, factory: JournalFactory): void {
       await writer.close();
     });
 
+    test('records carry the balances they ask for; records-only ops; newest first', async () => {
+      const { writer } = await seeded();
+      await submit(writer, [
+        {
+          kind: 'transfers',
+          events: [transfer('b-1', 'alice', 'bob', 250)],
+          records: [
+            { stream: 'sms', key: 'S1', body: '{}', balancesOf: ['alice', 'bob', 'nobody'] },
+          ],
+        },
+        // A later op in the same batch must not leak into the first op's balances.
+        { kind: 'transfers', events: [transfer('b-2', 'alice', 'bob', 1)] },
+        { kind: 'records', events: [], records: [{ stream: 'party', key: 'P1', body: '{"x":1}' }] },
+      ]);
+      const [sms] = await writer.readRecords('sms', 0, 10);
+      assert.deepEqual(sms.balances, {
+        alice: { debitsPending: 0, debitsPosted: 250, creditsPending: 0, creditsPosted: 10_000 },
+        bob: { debitsPending: 0, debitsPosted: 0, creditsPending: 0, creditsPosted: 750 },
+      });
+      await submit(writer, [
+        { kind: 'records', events: [], records: [{ stream: 'party', key: 'P2', body: '{}' }] },
+      ]);
+      const latest = await writer.latestRecords('party', 1);
+      assert.deepEqual(
+        latest.map((r) => [r.key, r.balances]),
+        [['P2', null]],
+      );
+      assert.deepEqual(
+        (await writer.readRecords('party', 0, 10)).map((r) => r.key),
+        ['P1', 'P2'],
+      );
+      await writer.close();
+    });
+
     test('a failed commit leaves nothing behind and stops the writer', async () => {
       const { time, journal, writer } = await seeded();
       const before = await journal.scanTransfers(0, 100);
@@ -342,7 +379,7 @@ export function journalContract(name: string, factory: JournalFactory): void {
           })),
           expiries: [],
           anchors: [],
-          records: [{ stream: 'sms', key: 'never', body: '{}' }],
+          records: [{ stream: 'sms', key: 'never', body: '{}', balances: null }],
           checkpoint: [],
           recoverFromTs: 0,
           lastTimestamp: time.read(),

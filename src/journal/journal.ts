@@ -27,11 +27,29 @@ export interface JournalRecord {
   key: string;
   /** Serialized payload (JSON text). */
   body: string;
+  /**
+   * Accounts whose counters, right after the submission, are stored with the record: an SMS
+   * can then state a new balance that is exactly what was committed.
+   */
+  balancesOf?: string[];
 }
 
-export interface StoredRecord extends JournalRecord {
+/** What the writer hands the journal: the record with the balances it asked for, as JSON. */
+export interface CommittedRecord {
+  stream: string;
+  key: string;
+  body: string;
+  /** JSON of { accountId: [debitsPending, debitsPosted, creditsPending, creditsPosted] }, or null. */
+  balances: string | null;
+}
+
+export interface StoredRecord {
   seq: number;
+  stream: string;
+  key: string;
+  body: string;
   timestamp: number;
+  balances: Record<string, Balance> | null;
 }
 
 export interface JournalBatch {
@@ -39,7 +57,7 @@ export interface JournalBatch {
   transfers: readonly CommittedTransfer[];
   expiries: readonly CommittedExpiry[];
   anchors: readonly Anchor[];
-  records: readonly JournalRecord[];
+  records: readonly CommittedRecord[];
   /** Account counters to write with this batch (may be empty). */
   checkpoint: readonly AccountSnapshot[];
   /** Recovery replays rows from here on; written with the checkpoint. */
@@ -121,6 +139,8 @@ export interface Journal {
   scanTransfers(afterTimestamp: number, limit: number): Promise<ScanResult<Transfer>>;
   scanExpiries(afterTimestamp: number, limit: number): Promise<ScanResult<StoredExpiry>>;
   readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]>;
+  /** The newest records of a stream, newest first. */
+  latestRecords(stream: string, limit: number): Promise<StoredRecord[]>;
   /** Accounts exactly as stored (counters as of their last checkpoint), for audits. */
   storedAccounts(): Promise<AccountSnapshot[]>;
   close(): Promise<void>;
@@ -134,6 +154,19 @@ export function pendingStatusOf(resolutionFlags: number | null, expired: boolean
   if (expired) return 'expired';
   if (resolutionFlags === null) return 'pending';
   return resolutionFlags & 4 ? 'posted' : 'voided';
+}
+
+/** Parses the balances column of a records row. */
+export function parseRecordBalances(json: string | null): Record<string, Balance> | null {
+  if (json === null) return null;
+  const raw = JSON.parse(json) as Record<string, [number, number, number, number]>;
+  const balances: Record<string, Balance> = {};
+  for (const [id, [debitsPending, debitsPosted, creditsPending, creditsPosted]] of Object.entries(
+    raw,
+  )) {
+    balances[id] = { debitsPending, debitsPosted, creditsPending, creditsPosted };
+  }
+  return balances;
 }
 
 export function assertReadLimit(limit: number): number {

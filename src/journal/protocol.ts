@@ -18,8 +18,9 @@ export interface WorkerConfig {
 }
 
 export type WireOp =
-  | { kind: 'accounts'; events: AccountInput[] }
-  | { kind: 'transfers'; events: TransferInput[]; records?: JournalRecord[] };
+  | { kind: 'accounts'; events: AccountInput[]; records?: JournalRecord[] }
+  | { kind: 'transfers'; events: TransferInput[]; records?: JournalRecord[] }
+  | { kind: 'records'; events: []; records: JournalRecord[] };
 
 /** A batch's outcomes: typed arrays, transferred (not copied) across the thread boundary. */
 export interface WireBatchResult {
@@ -44,6 +45,7 @@ export type ReadRequest =
     }
   | { kind: 'balanceAt'; accountId: string; timestamp: number }
   | { kind: 'readRecords'; stream: string; afterSeq: number; limit: number }
+  | { kind: 'latestRecords'; stream: string; limit: number }
   | { kind: 'scanTransfers'; afterTimestamp: number; limit: number }
   | { kind: 'scanExpiries'; afterTimestamp: number; limit: number }
   | { kind: 'stats' };

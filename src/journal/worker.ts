@@ -96,6 +96,8 @@ function read(writer: Writer, request: ReadRequest): Promise<unknown> {
       return writer.balanceAt(request.accountId, request.timestamp);
     case 'readRecords':
       return writer.readRecords(request.stream, request.afterSeq, request.limit);
+    case 'latestRecords':
+      return writer.latestRecords(request.stream, request.limit);
     case 'scanTransfers':
       return writer.scanTransfers(request.afterTimestamp, request.limit);
     case 'scanExpiries':

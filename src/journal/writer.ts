@@ -14,6 +14,7 @@ import {
   type AccountResultCode,
   accountResultCodes,
   accountResultIndex,
+  isSuccess,
   type Transfer,
   type TransferInput,
   transferResultCodes,
@@ -31,6 +32,7 @@ import type {
   AccountHead,
   AccountTransfer,
   AccountTransfersQuery,
+  CommittedRecord,
   Journal,
   JournalRecord,
   ScanResult,
@@ -39,13 +41,20 @@ import type {
 } from './journal.ts';
 
 export type WriterOp =
-  | { kind: 'accounts'; events: AccountInput[] }
+  | {
+      kind: 'accounts';
+      events: AccountInput[];
+      /** Committed with the batch if, and only if, every account is `ok` or `exists`. */
+      records?: JournalRecord[];
+    }
   | {
       kind: 'transfers';
       events: TransferInput[];
       /** Committed with the batch if, and only if, every event of this op is `ok`. */
       records?: JournalRecord[];
-    };
+    }
+  /** Records on their own (registrations, PIN attempts, cursors): always committed. */
+  | { kind: 'records'; events: []; records: JournalRecord[] };
 
 /**
  * The outcomes of one batch: transfer outcomes of all ops in one set of typed arrays (so they
@@ -189,6 +198,10 @@ export class Writer {
     return this.serial(() => this.options.journal.readRecords(stream, afterSeq, limit));
   }
 
+  latestRecords(stream: string, limit: number): Promise<StoredRecord[]> {
+    return this.serial(() => this.options.journal.latestRecords(stream, limit));
+  }
+
   scanTransfers(afterTimestamp: number, limit: number): Promise<ScanResult<Transfer>> {
     return this.serial(() => this.options.journal.scanTransfers(afterTimestamp, limit));
   }
@@ -244,28 +257,49 @@ export class Writer {
     state.expire(nowUs);
     await this.prefetch(ops);
     const result = emptyResult(ops);
-    const records: JournalRecord[] = [];
+    const records: CommittedRecord[] = [];
     let transferAt = 0;
     let accountAt = 0;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
-      if (op.kind === 'accounts') {
+      if (op.kind === 'records') {
+        this.keepRecords(op.records, records);
+      } else if (op.kind === 'accounts') {
         result.offsets[i] = accountAt;
         const codes = state.createAccounts(op.events, nowUs);
         for (const code of codes) result.accounts[accountAt++] = accountResultIndex[code];
-        continue;
+        if (op.records !== undefined && codes.every(isSuccess))
+          this.keepRecords(op.records, records);
+      } else {
+        result.offsets[i] = transferAt;
+        state.applyTransfers(op.events, nowUs, result.transfers, transferAt);
+        const allOk = allCodes(result.transfers.codes, transferAt, op.events.length, OK);
+        transferAt += op.events.length;
+        if (op.records !== undefined && allOk) this.keepRecords(op.records, records);
       }
-      result.offsets[i] = transferAt;
-      state.applyTransfers(op.events, nowUs, result.transfers, transferAt);
-      const allOk = allCodes(result.transfers.codes, transferAt, op.events.length, OK);
-      transferAt += op.events.length;
-      if (op.records !== undefined && allOk) for (const record of op.records) records.push(record);
     }
     const appliedMs = performance.now();
     this.stats.applyMs += appliedMs - startedMs;
     await this.commitCycle(records, false);
     this.stats.commitMs += performance.now() - appliedMs;
     return result;
+  }
+
+  /** Takes an op's records for the commit, with the balances they asked for as of now. */
+  private keepRecords(input: readonly JournalRecord[], into: CommittedRecord[]): void {
+    for (const record of input) {
+      let balances: string | null = null;
+      if (record.balancesOf !== undefined && record.balancesOf.length > 0) {
+        const found: Record<string, [number, number, number, number]> = {};
+        for (const id of record.balancesOf) {
+          const a = this.state.accounts.get(id);
+          if (a !== undefined)
+            found[id] = [a.debitsPending, a.debitsPosted, a.creditsPending, a.creditsPosted];
+        }
+        balances = JSON.stringify(found);
+      }
+      into.push({ stream: record.stream, key: record.key, body: record.body, balances });
+    }
   }
 
   private async prefetch(ops: readonly WriterOp[]): Promise<void> {
@@ -286,7 +320,7 @@ export class Writer {
     this.state.warm(transfers, pendings);
   }
 
-  private async commitCycle(records: JournalRecord[], checkpointAll: boolean): Promise<void> {
+  private async commitCycle(records: CommittedRecord[], checkpointAll: boolean): Promise<void> {
     const changes = this.state.takeChanges();
     const perBatch =
       this.options.checkpointAccountsPerBatch ?? CHECKPOINT_ACCOUNTS_PER_BATCH_DEFAULT;
@@ -318,7 +352,7 @@ function emptyResult(ops: readonly WriterOp[]): BatchResult {
   let accounts = 0;
   for (const op of ops) {
     if (op.kind === 'transfers') transfers += op.events.length;
-    else accounts += op.events.length;
+    else if (op.kind === 'accounts') accounts += op.events.length;
   }
   return {
     transfers: outcomeSink(transfers),

@@ -17,6 +17,7 @@ import {
   type ChainEntry,
   type Journal,
   type JournalBatch,
+  parseRecordBalances,
   pendingStatusOf,
   type RecoverySink,
   type ScanResult,
@@ -173,11 +174,12 @@ export class PostgresJournal implements Journal {
       }
       if (batch.records.length > 0) {
         await client.query(
-          'INSERT INTO records (stream, key, ts, body) SELECT s, k, $4, b FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(s, k, b, n) ORDER BY n',
+          'INSERT INTO records (stream, key, ts, body, balances) SELECT s, k, $5, b, bal FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(s, k, b, bal, n) ORDER BY n',
           [
             batch.records.map((r) => r.stream),
             batch.records.map((r) => r.key),
             batch.records.map((r) => r.body),
+            batch.records.map((r) => r.balances),
             batch.lastTimestamp,
           ],
         );
@@ -276,23 +278,19 @@ export class PostgresJournal implements Journal {
   }
 
   async readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]> {
-    const rows = await this.rows<{
-      seq: number;
-      stream: string;
-      key: string;
-      ts: number;
-      body: string;
-    }>(
-      'SELECT seq, stream, key, ts, body FROM records WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+    const rows = await this.rows<RecordRow>(
+      'SELECT * FROM records WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3',
       [stream, afterSeq, assertReadLimit(limit)],
     );
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      stream: r.stream,
-      key: r.key,
-      timestamp: Number(r.ts),
-      body: r.body,
-    }));
+    return rows.map(recordFromRow);
+  }
+
+  async latestRecords(stream: string, limit: number): Promise<StoredRecord[]> {
+    const rows = await this.rows<RecordRow>(
+      'SELECT * FROM records WHERE stream = $1 ORDER BY seq DESC LIMIT $2',
+      [stream, assertReadLimit(limit)],
+    );
+    return rows.map(recordFromRow);
   }
 
   async storedAccounts(): Promise<AccountSnapshot[]> {
@@ -303,6 +301,26 @@ export class PostgresJournal implements Journal {
     await this.pool?.end();
     this.pool = null;
   }
+}
+
+interface RecordRow {
+  seq: number;
+  stream: string;
+  key: string;
+  ts: number;
+  body: string;
+  balances: string | null;
+}
+
+function recordFromRow(r: RecordRow): StoredRecord {
+  return {
+    seq: Number(r.seq),
+    stream: r.stream,
+    key: r.key,
+    timestamp: Number(r.ts),
+    body: r.body,
+    balances: parseRecordBalances(r.balances),
+  };
 }
 
 async function transaction(

@@ -2,7 +2,7 @@
 // ../sqlite/schema.ts), in PostgreSQL types. Money and timestamps are BIGINT; the commit path
 // only appends (COPY into transfers), so there is no random-key index to maintain per transfer.
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const ENTRY_COLUMNS = `
   dr_debits_pending BIGINT NOT NULL,
@@ -76,7 +76,8 @@ CREATE TABLE IF NOT EXISTS records (
   stream TEXT NOT NULL,
   key TEXT NOT NULL,
   ts BIGINT NOT NULL,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  balances TEXT
 );
 CREATE INDEX IF NOT EXISTS records_stream ON records (stream, seq);
 `;

@@ -10,6 +10,7 @@ import {
   type ChainEntry,
   type Journal,
   type JournalBatch,
+  parseRecordBalances,
   pendingStatusOf,
   type RecoverySink,
   type ScanResult,
@@ -111,7 +112,7 @@ export class SqliteJournal implements Journal {
       for (const e of batch.expiries) s.insertExpiry.run(values(pushExpiryValues, e));
       for (const a of batch.anchors) s.insertAnchor.run(a.accountId, a.timestamp);
       for (const r of batch.records)
-        s.insertRecord.run(r.stream, r.key, batch.lastTimestamp, r.body);
+        s.insertRecord.run(r.stream, r.key, batch.lastTimestamp, r.body, r.balances);
       for (const a of batch.checkpoint) {
         s.updateAccount.run(
           a.debitsPending,
@@ -190,14 +191,15 @@ export class SqliteJournal implements Journal {
   }
 
   async readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]> {
-    const rows = this.s.readRecords.all(stream, afterSeq, assertReadLimit(limit)) as RecordRow[];
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      stream: r.stream,
-      key: r.key,
-      timestamp: Number(r.ts),
-      body: r.body,
-    }));
+    return (this.s.readRecords.all(stream, afterSeq, assertReadLimit(limit)) as RecordRow[]).map(
+      recordFromRow,
+    );
+  }
+
+  async latestRecords(stream: string, limit: number): Promise<StoredRecord[]> {
+    return (this.s.latestRecords.all(stream, assertReadLimit(limit)) as RecordRow[]).map(
+      recordFromRow,
+    );
   }
 
   async storedAccounts(): Promise<AccountSnapshot[]> {
@@ -217,6 +219,18 @@ interface RecordRow {
   key: string;
   ts: number;
   body: string;
+  balances: string | null;
+}
+
+function recordFromRow(r: RecordRow): StoredRecord {
+  return {
+    seq: Number(r.seq),
+    stream: r.stream,
+    key: r.key,
+    timestamp: Number(r.ts),
+    body: r.body,
+    balances: parseRecordBalances(r.balances),
+  };
 }
 
 function values<T>(push: (out: SqlValue[], item: T) => void, item: T): SqlValue[] {
@@ -263,7 +277,9 @@ function prepare(db: Database.Database) {
     insertTransferChunk: db.prepare(insertSql('transfers', TRANSFER_COLUMNS, INSERT_CHUNK_ROWS)),
     insertExpiry: db.prepare(insertSql('expiries', EXPIRY_COLUMNS, 1)),
     insertAnchor: db.prepare('INSERT INTO anchors (account_id, ts) VALUES (?, ?)'),
-    insertRecord: db.prepare('INSERT INTO records (stream, key, ts, body) VALUES (?,?,?,?)'),
+    insertRecord: db.prepare(
+      'INSERT INTO records (stream, key, ts, body, balances) VALUES (?,?,?,?,?)',
+    ),
     allAccounts: db.prepare('SELECT * FROM accounts'),
     entriesSince: db.prepare(`${entry('transfers')} UNION ALL ${entry('expiries')} ORDER BY ts`),
     openPendings: db.prepare(
@@ -285,7 +301,8 @@ function prepare(db: Database.Database) {
     scanTransfers: db.prepare('SELECT * FROM transfers WHERE ts > ? ORDER BY ts LIMIT ?'),
     scanExpiries: db.prepare('SELECT * FROM expiries WHERE ts > ? ORDER BY ts LIMIT ?'),
     readRecords: db.prepare(
-      'SELECT seq, stream, key, ts, body FROM records WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT * FROM records WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
+    latestRecords: db.prepare('SELECT * FROM records WHERE stream = ? ORDER BY seq DESC LIMIT ?'),
   };
 }

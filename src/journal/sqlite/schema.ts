@@ -3,7 +3,7 @@
 // "balance after" values and per-account chain links. The only per-account index is `anchors`,
 // one row per 64 entries of an account. Partial indexes cover two-phase transfers only.
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const ENTRY_COLUMNS = `
   dr_debits_pending INTEGER NOT NULL,
@@ -80,7 +80,8 @@ CREATE TABLE IF NOT EXISTS records (
   stream TEXT NOT NULL,
   key TEXT NOT NULL,
   ts INTEGER NOT NULL,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  balances TEXT
 );
 CREATE INDEX IF NOT EXISTS records_stream ON records (stream, seq);
 `;
