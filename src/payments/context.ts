@@ -1,0 +1,282 @@
+// What every payments operation shares: dependencies, per-party locks, daily usage, request
+// idempotency, and the executor that turns a plan into one committed chain.
+
+import type { LedgerClient } from '../journal/client.ts';
+import type { JournalRecord } from '../journal/journal.ts';
+import type { Account, TransferResult } from '../ledger/model.ts';
+import {
+  type OperatorAccounts,
+  operatorAccounts,
+  TRANSACTION_TYPE_NUMBERS,
+  walletId,
+} from './accounts.ts';
+import {
+  chainOf,
+  type Leg,
+  PRINCIPAL_TAG,
+  type SmsIntent,
+  smsRecord,
+  type TransactionRecord,
+  transactionRecord,
+} from './chains.ts';
+import { countsTowardDailyLimit } from './limits.ts';
+import { PartyLocks } from './locks.ts';
+import type { MarketConfig } from './market-config.ts';
+import { type Outcome, type Receipt, type Refusal, refuse } from './model.ts';
+import type { ReceiptBook } from './receipt-book.ts';
+import { type PartyEvent, Registry } from './registry.ts';
+import type { TransactionType } from './tariffs.ts';
+
+export interface Clock {
+  nowMs(): number;
+}
+
+export interface PaymentsDeps {
+  ledger: LedgerClient;
+  market: MarketConfig;
+  registry: Registry;
+  receipts: ReceiptBook;
+  clock: Clock;
+  shard: number;
+  /** Limit offered at opt-in to customers the operator has not given one. */
+  defaultOverdraftLimitCents?: number;
+  /** How long after a transaction its sender may ask to reverse it. */
+  reversalWindowMs?: number;
+}
+
+/** Everything a transaction commits: its legs, the records that go with them, and what to do after. */
+export interface Plan {
+  type: TransactionType | 'overdraft' | 'funding' | 'org_transfer';
+  legs: Leg[];
+  txn: Omit<TransactionRecord, 'receipt' | 'timestampMs' | 'requestKey'>;
+  sms: (receipt: string, timestampMs: number) => SmsIntent[];
+  partyEvents?: PartyEvent[];
+  /** A customer whose daily usage grows by this transaction's principal. */
+  usage?: { msisdn: string; amountCents: number };
+  /** Explains a leg the ledger refused (e.g. which account lacked funds). */
+  explain?: (tag: string, code: string) => Refusal | undefined;
+  /** Ids to use instead of the receipt as the transfers' id prefix (for naturally unique ids). */
+  idPrefix?: string;
+  extraRecords?: JournalRecord[];
+}
+
+const REQUESTS_REMEMBERED_MAX = 500_000;
+const USAGE_DAYS_KEPT = 2;
+const DAY_HISTORY_ROWS_MAX = 5000;
+const MS_PER_MINUTE = 60_000;
+const MS_PER_DAY = 86_400_000;
+
+export class PaymentsContext {
+  readonly locks = new PartyLocks();
+  readonly operator: OperatorAccounts;
+  readonly ledgerNumber: number;
+  private readonly requests = new Map<string, string | null>();
+  private readonly usage = new Map<string, { day: number; usedCents: number }>();
+
+  constructor(readonly deps: PaymentsDeps) {
+    this.operator = operatorAccounts(deps.shard);
+    this.ledgerNumber = deps.market.currency.ledger;
+  }
+
+  get market(): MarketConfig {
+    return this.deps.market;
+  }
+
+  get registry(): Registry {
+    return this.deps.registry;
+  }
+
+  get ledger(): LedgerClient {
+    return this.deps.ledger;
+  }
+
+  now(): number {
+    return this.deps.clock.nowMs();
+  }
+
+  /** The local day number (days since the epoch, in the market's time zone). */
+  localDay(timestampMs: number): number {
+    return Math.floor((timestampMs + this.market.utcOffsetMinutes * MS_PER_MINUTE) / MS_PER_DAY);
+  }
+
+  localMidnightMs(day: number): number {
+    return day * MS_PER_DAY - this.market.utcOffsetMinutes * MS_PER_MINUTE;
+  }
+
+  /** Remembers request keys of recent transactions so a replay is recognised after a restart. */
+  async loadRecentRequests(): Promise<void> {
+    const recent = await this.ledger.latestRecords('txn', 10_000);
+    for (const record of recent.reverse()) {
+      const txn = JSON.parse(record.body) as TransactionRecord;
+      this.remember(txn.requestKey, txn.receipt);
+    }
+  }
+
+  private remember(key: string, receipt: string | null): void {
+    this.requests.delete(key);
+    this.requests.set(key, receipt);
+    if (this.requests.size > REQUESTS_REMEMBERED_MAX) {
+      const oldest = this.requests.keys().next().value;
+      if (oldest !== undefined) this.requests.delete(oldest);
+    }
+  }
+
+  /** Today's usage toward the customer's daily limit; loaded from the ledger on first use. */
+  async usedToday(msisdn: string, nowMs: number): Promise<number> {
+    const day = this.localDay(nowMs);
+    const known = this.usage.get(msisdn);
+    if (known !== undefined && known.day === day) return known.usedCents;
+    const rows = await this.ledger.getAccountTransfers({
+      accountId: walletId(msisdn),
+      fromTimestamp: this.localMidnightMs(day) * 1000,
+      limit: DAY_HISTORY_ROWS_MAX,
+    });
+    const counted = new Set(
+      Object.entries(TRANSACTION_TYPE_NUMBERS)
+        .filter(
+          ([type]) =>
+            type in this.market.limits.byType &&
+            countsTowardDailyLimit(this.market.limits, type as TransactionType),
+        )
+        .map(([, n]) => n),
+    );
+    let used = 0;
+    for (const { transfer } of rows) {
+      const principal = transfer.id.endsWith(`:${PRINCIPAL_TAG}`);
+      if (
+        principal &&
+        transfer.debitAccountId === walletId(msisdn) &&
+        counted.has(transfer.userData)
+      )
+        used += transfer.amount;
+    }
+    this.usage.set(msisdn, { day, usedCents: used });
+    if (this.usage.size > REQUESTS_REMEMBERED_MAX) this.pruneUsage(day);
+    return used;
+  }
+
+  private pruneUsage(today: number): void {
+    for (const [msisdn, entry] of this.usage)
+      if (entry.day <= today - USAGE_DAYS_KEPT) this.usage.delete(msisdn);
+  }
+
+  private addUsage(msisdn: string, nowMs: number, amountCents: number): void {
+    const entry = this.usage.get(msisdn);
+    if (entry !== undefined && entry.day === this.localDay(nowMs)) entry.usedCents += amountCents;
+  }
+
+  async accounts(ids: string[]): Promise<Map<string, Account>> {
+    const found = await this.ledger.lookupAccounts(ids);
+    return new Map(found.map((a) => [a.id, a]));
+  }
+
+  /**
+   * Runs one transaction: refuses a replayed request, holds the customers' locks while `build`
+   * checks and plans, then commits the chain with its records in one ledger submission.
+   */
+  async execute(
+    requestKey: string,
+    lockKeys: string[],
+    build: (nowMs: number) => Promise<Plan | Refusal>,
+  ): Promise<Outcome<{ receipt: Receipt }>> {
+    if (this.requests.has(requestKey)) {
+      const receipt = this.requests.get(requestKey) ?? undefined;
+      return refuse(
+        'duplicate_request',
+        'this request was already received',
+        receipt === undefined ? {} : { receipt },
+      );
+    }
+    this.remember(requestKey, null);
+    let outcome: Outcome<{ receipt: Receipt }>;
+    try {
+      outcome = await this.locks.with(lockKeys, async () => {
+        const nowMs = this.now();
+        const plan = await build(nowMs);
+        if ('ok' in plan) return plan;
+        return this.commit(requestKey, plan, nowMs);
+      });
+    } catch (error) {
+      this.requests.delete(requestKey);
+      throw error;
+    }
+    if (outcome.ok) this.remember(requestKey, outcome.receipt.receipt);
+    else this.requests.delete(requestKey);
+    return outcome;
+  }
+
+  private async commit(
+    requestKey: string,
+    plan: Plan,
+    nowMs: number,
+  ): Promise<Outcome<{ receipt: Receipt }>> {
+    const receipt = await this.deps.receipts.issue(nowMs);
+    const typeNumber = TRANSACTION_TYPE_NUMBERS[plan.type];
+    const chain = chainOf(plan.idPrefix ?? receipt, plan.legs, this.ledgerNumber, typeNumber).map(
+      (t) => ({ ...t, userRef: receipt }),
+    );
+    const txn: TransactionRecord = { ...plan.txn, receipt, requestKey, timestampMs: nowMs };
+    const records: JournalRecord[] = [
+      transactionRecord(txn),
+      ...plan.sms(receipt, nowMs).map((intent) => smsRecord(receipt, intent)),
+      ...(plan.partyEvents ?? []).map((event) => Registry.record(event)),
+      ...(plan.extraRecords ?? []),
+    ];
+    const results = await this.ledger.createTransfers(chain, { records });
+    const failure = firstFailure(
+      results,
+      chain.map((t) => t.id.slice(t.id.lastIndexOf(':') + 1)),
+    );
+    if (failure !== null) return this.explainFailure(plan, failure);
+    for (const event of plan.partyEvents ?? []) this.registry.apply(event);
+    if (plan.usage !== undefined) this.addUsage(plan.usage.msisdn, nowMs, plan.usage.amountCents);
+    const principal = chain.findIndex((t) => t.id.endsWith(`:${PRINCIPAL_TAG}`));
+    return {
+      ok: true,
+      receipt: {
+        receipt,
+        type: plan.type,
+        amountCents: plan.txn.amountCents,
+        feeCents: plan.txn.feeCents,
+        timestampMs: nowMs,
+        ledgerTimestamp: results[Math.max(0, principal)]?.timestamp ?? 0,
+        ...(plan.txn.overdraftDrawCents ? { overdraftDrawCents: plan.txn.overdraftDrawCents } : {}),
+        ...(plan.txn.overdraftRepaidCents
+          ? { overdraftRepaidCents: plan.txn.overdraftRepaidCents }
+          : {}),
+      },
+    };
+  }
+
+  private explainFailure(plan: Plan, failure: { tag: string; code: string }): Refusal {
+    const explained = plan.explain?.(failure.tag, failure.code);
+    if (explained !== undefined) return explained;
+    if (failure.code === 'exceeds_credits')
+      return refuse('insufficient_funds', 'insufficient funds');
+    if (failure.code === 'exists') return refuse('duplicate_request', 'already done');
+    return refuse('invalid_request', `the ledger refused the ${failure.tag} leg: ${failure.code}`);
+  }
+}
+
+function firstFailure(
+  results: TransferResult[],
+  tags: string[],
+): { tag: string; code: string } | null {
+  for (let i = 0; i < results.length; i++) {
+    const code = results[i].result;
+    if (code !== 'ok' && code !== 'linked_event_failed') return { tag: tags[i], code };
+  }
+  return results.some((r) => r.result !== 'ok') ? { tag: '?', code: 'linked_event_failed' } : null;
+}
+
+/** Money a wallet can spend: posted credits less posted and reserved debits. */
+export function available(account: Account | undefined): number {
+  if (account === undefined) return 0;
+  return account.creditsPosted - account.debitsPosted - account.debitsPending;
+}
+
+/** What a customer owes on the overdraft account. */
+export function owed(account: Account | undefined): number {
+  if (account === undefined) return 0;
+  return account.debitsPosted - account.creditsPosted - account.creditsPending;
+}
