@@ -1,6 +1,7 @@
 // The `malipo` command.
 
 import { parseArgs } from 'node:util';
+import { describeDemo } from '../payments/demo.ts';
 import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 
@@ -32,7 +33,12 @@ async function serve(args: string[]): Promise<void> {
   console.log(
     `  journal: ${config.journal.kind}${config.journal.kind === 'sqlite' ? ` (${config.journal.path})` : ''}`,
   );
-  console.log(`  admin API token: ${config.adminToken}`);
+  console.log(`  admin API token: ${config.adminToken}  (Authorization: Bearer <token>)`);
+  if (config.seedDemo) {
+    console.log(server.seededDemo ? '  demo world seeded:' : '  demo world:');
+    console.log(describeDemo());
+    console.log(`  try the handset: npx malipo phone 0712345678 --url ${server.url}`);
+  }
   const stop = async () => {
     await server.close();
     process.exit(0);

@@ -5,7 +5,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerLedgerAdminRoutes } from '../admin/ledger-routes.ts';
 import { LedgerClient } from '../journal/client.ts';
 import { registerHealthRoutes } from '../ops/health.ts';
+import { seedDemo } from '../payments/demo.ts';
+import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config.ts';
+import { registerPaymentsAdminRoutes } from '../payments/routes.ts';
+import { type PaymentsService, startPayments } from '../payments/service.ts';
 import type { ServerConfig } from './config.ts';
+
+/** How often the server checks whether a new local day has begun (overdraft daily fees). */
+const DAILY_JOB_CHECK_MS = 60_000;
 
 /** Request bodies above this are refused before parsing (Daraja bodies are a few hundred bytes). */
 const BODY_LIMIT_BYTES = 1 << 20;
@@ -13,15 +20,28 @@ const BODY_LIMIT_BYTES = 1 << 20;
 export interface RunningServer {
   app: FastifyInstance;
   ledger: LedgerClient;
+  payments: PaymentsService;
   url: string;
+  seededDemo: boolean;
   close(): Promise<void>;
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const ledger = await LedgerClient.open({ journal: config.journal });
+  const market =
+    config.marketFile === null ? defaultMarketConfig() : loadMarketConfig(config.marketFile);
+  const payments = await startPayments({
+    ledger,
+    market,
+    receiptKey: config.receiptKey,
+    defaultOverdraftLimitCents: 500_000,
+  });
+  const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
   const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
   registerHealthRoutes(app, { ledger, journalKind: config.journal.kind });
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
+  registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
+  const daily = startDailyJobs(payments);
   ledger.on('fatal', (error: Error) => {
     // The writer stopped: memory may be ahead of the journal. Exit so a supervisor restarts us
     // and recovery rebuilds exactly the committed state.
@@ -32,10 +52,29 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   return {
     app,
     ledger,
+    payments,
     url: address,
+    seededDemo,
     async close() {
+      clearInterval(daily);
       await app.close();
       await ledger.close();
     },
   };
+}
+
+/** Charges overdraft maintenance fees once per local day, including a day missed while down. */
+function startDailyJobs(payments: PaymentsService): NodeJS.Timeout {
+  const ctx = payments.context;
+  let lastDay = ctx.localDay(ctx.now());
+  const timer = setInterval(() => {
+    const today = ctx.localDay(ctx.now());
+    if (today === lastDay) return;
+    lastDay = today;
+    payments
+      .chargeDailyOverdraftFees(ctx.now())
+      .catch((error) => console.error(`malipo: daily overdraft fees: ${error.message}`));
+  }, DAILY_JOB_CHECK_MS);
+  timer.unref();
+  return timer;
 }

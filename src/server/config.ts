@@ -16,6 +16,10 @@ export interface ServerConfig {
   /** Daraja sandbox conventions (http loopback callbacks, re-registering C2B URLs, auto-answering test customers). */
   sandbox: boolean;
   seedDemo: boolean;
+  /** A market configuration file (tariffs, limits, wording); Kenya's M-Pesa values if absent. */
+  marketFile: string | null;
+  /** Secret that scrambles receipt numbers; generated once and kept in the data folder. */
+  receiptKey: string;
 }
 
 export interface ConfigInput {
@@ -25,6 +29,7 @@ export interface ConfigInput {
   databaseUrl?: string;
   sandbox?: boolean;
   seedDemo?: boolean;
+  marketFile?: string;
 }
 
 const DEFAULT_PORT = 8080;
@@ -47,6 +52,8 @@ export function loadConfig(
     adminToken: env.MALIPO_ADMIN_TOKEN ?? persistentSecret(dataDir, 'admin-token'),
     sandbox: input.sandbox ?? env.MALIPO_MODE !== 'production',
     seedDemo: input.seedDemo ?? env.MALIPO_SEED_DEMO !== '0',
+    marketFile: input.marketFile ?? env.MALIPO_MARKET_CONFIG ?? null,
+    receiptKey: env.MALIPO_RECEIPT_KEY ?? persistentSecret(dataDir, 'receipt-key'),
   };
 }
 

@@ -1,0 +1,138 @@
+// The demo world `npm start` seeds once: customers with PINs and money, a paybill, a till, an
+// agent and a sandbox business, so a newcomer can dial *334# with `malipo phone` right away.
+
+import { agentFloatId, orgAccountId } from './accounts.ts';
+import type { PaymentsService } from './service.ts';
+
+export const DEMO_CUSTOMERS = [
+  {
+    msisdn: '0712345678',
+    firstName: 'John',
+    lastName: 'Kamau',
+    idNumber: '27182818',
+    pin: '4826',
+    depositKes: 25_000,
+  },
+  {
+    msisdn: '0722000111',
+    firstName: 'Mary',
+    lastName: 'Atieno',
+    idNumber: '31415926',
+    pin: '7395',
+    depositKes: 12_000,
+  },
+  {
+    msisdn: '0733000222',
+    firstName: 'Peter',
+    lastName: 'Otieno',
+    idNumber: '16180339',
+    pin: '5172',
+    depositKes: 8_000,
+  },
+  {
+    msisdn: '0711000333',
+    firstName: 'Grace',
+    lastName: 'Wanjiku',
+    idNumber: '14142135',
+    pin: '6048',
+    depositKes: 40_000,
+  },
+  {
+    msisdn: '0708000444',
+    firstName: 'Samuel',
+    lastName: 'Kiprotich',
+    idNumber: '17320508',
+    pin: '9318',
+    depositKes: 500,
+  },
+] as const;
+
+export const DEMO_PAYBILL = { shortcode: '888880', name: 'Kenya Power' } as const;
+export const DEMO_SANDBOX_BUSINESS = {
+  shortcode: '600000',
+  name: 'Malipo Sandbox Business',
+} as const;
+export const DEMO_TILL = { tillNumber: '512345', name: 'Mama Mboga Stores' } as const;
+export const DEMO_AGENT = {
+  agentNumber: '300300',
+  storeNumber: '300301',
+  name: 'Duka Agencies',
+  location: 'Kibera',
+} as const;
+
+const KES = 100;
+
+/** Seeds the demo world unless it is already there; returns whether it seeded now. */
+export async function seedDemo(payments: PaymentsService): Promise<boolean> {
+  if (payments.context.registry.customers.has('254712345678')) return false;
+  const must = <T extends { ok: boolean }>(what: string, outcome: T) => {
+    if (!outcome.ok && (outcome as unknown as { error: string }).error !== 'already_registered') {
+      throw new Error(`demo seed: ${what}: ${JSON.stringify(outcome)}`);
+    }
+  };
+  must(
+    'paybill',
+    await payments.registerOrganization({
+      ...DEMO_PAYBILL,
+      kind: 'paybill',
+      paybillTariff: 'customer_pays',
+    }),
+  );
+  must(
+    'sandbox business',
+    await payments.registerOrganization({
+      ...DEMO_SANDBOX_BUSINESS,
+      kind: 'paybill',
+      paybillTariff: 'customer_pays',
+    }),
+  );
+  must('till', await payments.registerTill({ ...DEMO_TILL }));
+  must('agent', await payments.registerAgent({ ...DEMO_AGENT, notifyMsisdn: '0711000333' }));
+  must(
+    'agent float',
+    await payments.fundAccount({
+      accountId: agentFloatId(DEMO_AGENT.agentNumber),
+      amountCents: 1_000_000 * KES,
+      requestKey: 'demo:float',
+    }),
+  );
+  for (const [account, kes] of [
+    ['utility', 5_000_000],
+    ['charges', 100_000],
+  ] as const) {
+    const accountId = orgAccountId(DEMO_SANDBOX_BUSINESS.shortcode, account);
+    must(
+      `sandbox ${account}`,
+      await payments.fundAccount({
+        accountId,
+        amountCents: kes * KES,
+        requestKey: `demo:${account}`,
+      }),
+    );
+  }
+  for (const c of DEMO_CUSTOMERS) {
+    must(`customer ${c.msisdn}`, await payments.registerCustomer(c));
+    must(
+      `deposit ${c.msisdn}`,
+      await payments.depositCash({
+        ...DEMO_AGENT,
+        to: c.msisdn,
+        amountCents: c.depositKes * KES,
+        requestKey: `demo:deposit:${c.msisdn}`,
+      }),
+    );
+    must(`overdraft offer ${c.msisdn}`, await payments.offerOverdraft(c.msisdn, 5_000 * KES));
+  }
+  return true;
+}
+
+export function describeDemo(): string {
+  const customers = DEMO_CUSTOMERS.map(
+    (c) => `    ${c.msisdn}  PIN ${c.pin}  ${c.firstName} ${c.lastName}`,
+  ).join('\n');
+  return [
+    '  demo customers (MSISDN, PIN):',
+    customers,
+    `  paybill ${DEMO_PAYBILL.shortcode} ${DEMO_PAYBILL.name}; till ${DEMO_TILL.tillNumber} ${DEMO_TILL.name}; agent ${DEMO_AGENT.agentNumber} store ${DEMO_AGENT.storeNumber}`,
+  ].join('\n');
+}

@@ -1,0 +1,426 @@
+// The operator's admin API over the products: register and manage parties, fund accounts, run
+// transactions on a customer's behalf, and read statements. Every route needs the admin token.
+
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { requireAdminToken } from '../admin/auth.ts';
+import type { Outcome } from './model.ts';
+import type { PaymentsService } from './service.ts';
+
+const verified = { kind: 'verified', by: 'operator' } as const;
+const STATUS_OF_REFUSAL: Record<string, number> = {
+  unknown_customer: 404,
+  unknown_business: 404,
+  unknown_till: 404,
+  unknown_agent: 404,
+  already_registered: 409,
+  duplicate_request: 409,
+};
+
+function send<T extends object>(reply: FastifyReply, outcome: Outcome<T>, created = false) {
+  if (outcome.ok) return reply.code(created ? 201 : 200).send(outcome);
+  return reply.code(STATUS_OF_REFUSAL[outcome.error] ?? 422).send(outcome);
+}
+
+const msisdnParam = {
+  type: 'object',
+  required: ['msisdn'],
+  properties: { msisdn: { type: 'string', maxLength: 32 } },
+};
+const amount = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
+const requestId = { type: 'string', minLength: 1, maxLength: 64 };
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
+
+function body(required: string[], properties: Record<string, unknown>) {
+  return { type: 'object', required, additionalProperties: false, properties };
+}
+
+export function registerPaymentsAdminRoutes(
+  app: FastifyInstance,
+  deps: { payments: PaymentsService; adminToken: string },
+): void {
+  const p = deps.payments;
+  const requestKey = (given: string | undefined) => `admin:${given ?? crypto.randomUUID()}`;
+  app.register(async (scoped) => {
+    scoped.addHook('onRequest', requireAdminToken(deps.adminToken));
+
+    scoped.post<{ Body: Parameters<PaymentsService['registerCustomer']>[0] }>(
+      '/admin/customers',
+      {
+        schema: {
+          body: body(['msisdn', 'firstName', 'lastName', 'idNumber', 'pin'], {
+            msisdn: text(32),
+            firstName: text(40),
+            lastName: text(40),
+            idNumber: text(20),
+            pin: text(12),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const outcome = await p.registerCustomer(request.body);
+        return send(
+          reply,
+          outcome.ok ? { ok: true, customer: publicCustomer(outcome.customer) } : outcome,
+          true,
+        );
+      },
+    );
+
+    scoped.get<{ Params: { msisdn: string } }>(
+      '/admin/customers/:msisdn',
+      { schema: { params: msisdnParam } },
+      async (request, reply) => {
+        const found = p.customer(request.params.msisdn);
+        return send(
+          reply,
+          found.ok ? { ok: true, customer: publicCustomer(found.customer) } : found,
+        );
+      },
+    );
+
+    scoped.patch<{ Params: { msisdn: string }; Body: { status: 'active' | 'frozen' | 'closed' } }>(
+      '/admin/customers/:msisdn',
+      {
+        schema: {
+          params: msisdnParam,
+          body: body(['status'], {
+            status: { type: 'string', enum: ['active', 'frozen', 'closed'] },
+          }),
+        },
+      },
+      async (request, reply) => {
+        const outcome = await p.setCustomerStatus(request.params.msisdn, request.body.status);
+        return send(
+          reply,
+          outcome.ok ? { ok: true, customer: publicCustomer(outcome.customer) } : outcome,
+        );
+      },
+    );
+
+    scoped.post<{ Params: { msisdn: string }; Body: { pin: string } }>(
+      '/admin/customers/:msisdn/pin',
+      { schema: { params: msisdnParam, body: body(['pin'], { pin: text(12) }) } },
+      async (request, reply) => {
+        const outcome = await p.resetPin(request.params.msisdn, request.body.pin);
+        return send(reply, outcome.ok ? { ok: true } : outcome);
+      },
+    );
+
+    scoped.post<{ Params: { msisdn: string }; Body: { limitCents: number } }>(
+      '/admin/customers/:msisdn/overdraft-offer',
+      {
+        schema: {
+          params: msisdnParam,
+          body: body(['limitCents'], { limitCents: { type: 'integer', minimum: 0 } }),
+        },
+      },
+      async (request, reply) =>
+        send(reply, await p.offerOverdraft(request.params.msisdn, request.body.limitCents)),
+    );
+
+    scoped.get<{
+      Params: { msisdn: string };
+      Querystring: { from?: number; to?: number; format?: 'json' | 'csv' };
+    }>(
+      '/admin/customers/:msisdn/statement',
+      {
+        schema: {
+          params: msisdnParam,
+          querystring: {
+            type: 'object',
+            properties: {
+              from: { type: 'integer', minimum: 0 },
+              to: { type: 'integer', minimum: 0 },
+              format: { type: 'string', enum: ['json', 'csv'] },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { from = 0, to = Date.now(), format = 'json' } = request.query;
+        const outcome = await p.statement(request.params.msisdn, from, to);
+        if (outcome.ok && format === 'csv')
+          return reply.type('text/csv').send(p.statementCsv(outcome.rows));
+        return send(reply, outcome);
+      },
+    );
+
+    scoped.get<{ Params: { msisdn: string } }>(
+      '/admin/customers/:msisdn/mini-statement',
+      { schema: { params: msisdnParam } },
+      async (request, reply) => send(reply, await p.miniStatement(request.params.msisdn, verified)),
+    );
+
+    scoped.post<{ Body: Parameters<PaymentsService['registerOrganization']>[0] }>(
+      '/admin/organizations',
+      {
+        schema: {
+          body: body(['shortcode', 'name', 'kind'], {
+            shortcode: text(12),
+            name: text(40),
+            kind: { type: 'string', enum: ['paybill', 'buygoods'] },
+            paybillTariff: { type: 'string', enum: ['customer_pays', 'shared', 'business_pays'] },
+            notifyMsisdn: text(32),
+          }),
+        },
+      },
+      async (request, reply) => send(reply, await p.registerOrganization(request.body), true),
+    );
+
+    scoped.post<{ Body: Parameters<PaymentsService['registerTill']>[0] }>(
+      '/admin/tills',
+      {
+        schema: {
+          body: body(['tillNumber', 'name'], {
+            tillNumber: text(12),
+            name: text(40),
+            storeNumber: text(12),
+            headOfficeShortcode: text(12),
+            notifyMsisdn: text(32),
+          }),
+        },
+      },
+      async (request, reply) => send(reply, await p.registerTill(request.body), true),
+    );
+
+    scoped.post<{ Body: Parameters<PaymentsService['registerAgent']>[0] }>(
+      '/admin/agents',
+      {
+        schema: {
+          body: body(['agentNumber', 'storeNumber', 'name', 'location'], {
+            agentNumber: text(12),
+            storeNumber: text(12),
+            name: text(40),
+            location: text(40),
+            notifyMsisdn: text(32),
+          }),
+        },
+      },
+      async (request, reply) => send(reply, await p.registerAgent(request.body), true),
+    );
+
+    scoped.post<{ Body: { accountId: string; amountCents: number; requestId?: string } }>(
+      '/admin/funding',
+      {
+        schema: {
+          body: body(['accountId', 'amountCents'], {
+            accountId: text(64),
+            amountCents: amount,
+            requestId,
+          }),
+        },
+      },
+      async (request, reply) =>
+        send(
+          reply,
+          await p.fundAccount({
+            accountId: request.body.accountId,
+            amountCents: request.body.amountCents,
+            requestKey: requestKey(request.body.requestId),
+          }),
+        ),
+    );
+
+    registerTransactionRoutes(scoped, p, requestKey);
+  });
+}
+
+function registerTransactionRoutes(
+  app: FastifyInstance,
+  p: PaymentsService,
+  requestKey: (given?: string) => string,
+): void {
+  const customerPaid = (extra: Record<string, unknown>, required: string[]) => ({
+    schema: {
+      body: body(['from', 'amountCents', ...required], {
+        from: text(32),
+        amountCents: amount,
+        requestId,
+        pin: text(12),
+        ...extra,
+      }),
+    },
+  });
+  const auth = (b: { pin?: string }) =>
+    b.pin === undefined ? verified : ({ kind: 'pin', pin: b.pin } as const);
+  type Paid = { from: string; amountCents: number; requestId?: string; pin?: string };
+
+  app.post<{ Body: Paid & { to: string } }>(
+    '/admin/transactions/send-money',
+    customerPaid({ to: text(32) }, ['to']),
+    async (r, reply) =>
+      send(
+        reply,
+        await p.sendMoney({
+          ...r.body,
+          auth: auth(r.body),
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{ Body: Paid & { shortcode: string; accountReference: string } }>(
+    '/admin/transactions/paybill',
+    customerPaid({ shortcode: text(12), accountReference: text(20) }, [
+      'shortcode',
+      'accountReference',
+    ]),
+    async (r, reply) =>
+      send(
+        reply,
+        await p.payBill({
+          ...r.body,
+          auth: auth(r.body),
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{ Body: Paid & { tillNumber: string } }>(
+    '/admin/transactions/buy-goods',
+    customerPaid({ tillNumber: text(12) }, ['tillNumber']),
+    async (r, reply) =>
+      send(
+        reply,
+        await p.buyGoods({
+          ...r.body,
+          auth: auth(r.body),
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{ Body: Paid & { agentNumber: string; storeNumber: string } }>(
+    '/admin/transactions/withdrawal',
+    customerPaid({ agentNumber: text(12), storeNumber: text(12) }, ['agentNumber', 'storeNumber']),
+    async (r, reply) =>
+      send(
+        reply,
+        await p.withdrawCash({
+          ...r.body,
+          auth: auth(r.body),
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{ Body: Paid & { phone?: string } }>(
+    '/admin/transactions/airtime',
+    customerPaid({ phone: text(32) }, []),
+    async (r, reply) =>
+      send(
+        reply,
+        await p.buyAirtime({
+          ...r.body,
+          auth: auth(r.body),
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{
+    Body: {
+      agentNumber: string;
+      storeNumber?: string;
+      to: string;
+      amountCents: number;
+      requestId?: string;
+    };
+  }>(
+    '/admin/transactions/deposit',
+    {
+      schema: {
+        body: body(['agentNumber', 'to', 'amountCents'], {
+          agentNumber: text(12),
+          storeNumber: text(12),
+          to: text(32),
+          amountCents: amount,
+          requestId,
+        }),
+      },
+    },
+    async (r, reply) =>
+      send(
+        reply,
+        await p.depositCash({
+          ...r.body,
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{ Body: { shortcode: string; to: string; amountCents: number; requestId?: string } }>(
+    '/admin/transactions/b2c',
+    {
+      schema: {
+        body: body(['shortcode', 'to', 'amountCents'], {
+          shortcode: text(12),
+          to: text(32),
+          amountCents: amount,
+          requestId,
+        }),
+      },
+    },
+    async (r, reply) =>
+      send(
+        reply,
+        await p.businessToCustomer({
+          ...r.body,
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{
+    Body: { from: string; to: string; amountCents: number; toTill?: boolean; requestId?: string };
+  }>(
+    '/admin/transactions/b2b',
+    {
+      schema: {
+        body: body(['from', 'to', 'amountCents'], {
+          from: text(12),
+          to: text(12),
+          toTill: { type: 'boolean' },
+          amountCents: amount,
+          requestId,
+        }),
+      },
+    },
+    async (r, reply) =>
+      send(
+        reply,
+        await p.businessToBusiness({
+          ...r.body,
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+  app.post<{ Body: { msisdn: string; originalReceipt: string; requestId?: string } }>(
+    '/admin/transactions/reversal',
+    {
+      schema: {
+        body: body(['msisdn', 'originalReceipt'], {
+          msisdn: text(32),
+          originalReceipt: text(10),
+          requestId,
+        }),
+      },
+    },
+    async (r, reply) =>
+      send(
+        reply,
+        await p.reverseByCustomer({
+          ...r.body,
+          auth: verified,
+          requestKey: requestKey(r.body.requestId),
+          channel: 'admin',
+        }),
+      ),
+  );
+}
+
+function publicCustomer(customer: import('./model.ts').Customer) {
+  const { pinHash: _hidden, ...rest } = customer;
+  return rest;
+}
