@@ -31,6 +31,35 @@ export interface Clock {
   nowMs(): number;
 }
 
+/**
+ * What other domains plug into every transaction without the payments domain knowing them:
+ * partner notifications committed with the chain (C2B confirmations), a business's own
+ * validation of a payment before it commits (C2B validation), and risk assessment.
+ */
+export interface PaymentsHooks {
+  /** Records committed with any transaction (e.g. a C2B confirmation for the receiving business). */
+  recordsFor?(txn: TransactionRecord): JournalRecord[];
+  /**
+   * Asks the receiving business to accept a customer's payment before it commits; called holding
+   * the payer's lock. Refusing leaves the ledger untouched.
+   */
+  validateBusinessPayment?(
+    payment: BusinessPayment,
+  ): Promise<{ accept: true; thirdPartyTransId?: string } | { accept: false; refusal: Refusal }>;
+}
+
+export interface BusinessPayment {
+  type: 'paybill' | 'buy_goods';
+  shortcode: string;
+  tillNumber?: string;
+  msisdn: string;
+  firstName: string;
+  lastName: string;
+  amountCents: number;
+  reference: string;
+  timestampMs: number;
+}
+
 export interface PaymentsDeps {
   ledger: LedgerClient;
   market: MarketConfig;
@@ -42,7 +71,11 @@ export interface PaymentsDeps {
   defaultOverdraftLimitCents?: number;
   /** How long after a transaction its sender may ask to reverse it. */
   reversalWindowMs?: number;
+  hooks?: PaymentsHooks;
 }
+
+/** Records a caller commits with its own transaction (e.g. the partner's result callback). */
+export type CommitRecords = (txn: TransactionRecord) => JournalRecord[];
 
 /** Everything a transaction commits: its legs, the records that go with them, and what to do after. */
 export interface Plan {
@@ -178,6 +211,7 @@ export class PaymentsContext {
     requestKey: string,
     lockKeys: string[],
     build: (nowMs: number) => Promise<Plan | Refusal>,
+    outbox?: CommitRecords,
   ): Promise<Outcome<{ receipt: Receipt }>> {
     if (this.requests.has(requestKey)) {
       const receipt = this.requests.get(requestKey) ?? undefined;
@@ -194,7 +228,7 @@ export class PaymentsContext {
         const nowMs = this.now();
         const plan = await build(nowMs);
         if ('ok' in plan) return plan;
-        return this.commit(requestKey, plan, nowMs);
+        return this.commit(requestKey, plan, nowMs, outbox);
       });
     } catch (error) {
       this.requests.delete(requestKey);
@@ -209,6 +243,7 @@ export class PaymentsContext {
     requestKey: string,
     plan: Plan,
     nowMs: number,
+    outbox?: CommitRecords,
   ): Promise<Outcome<{ receipt: Receipt }>> {
     const receipt = await this.deps.receipts.issue(nowMs);
     const typeNumber = TRANSACTION_TYPE_NUMBERS[plan.type];
@@ -221,6 +256,8 @@ export class PaymentsContext {
       ...plan.sms(receipt, nowMs).map((intent) => smsRecord(receipt, intent)),
       ...(plan.partyEvents ?? []).map((event) => Registry.record(event)),
       ...(plan.extraRecords ?? []),
+      ...(this.deps.hooks?.recordsFor?.(txn) ?? []),
+      ...(outbox?.(txn) ?? []),
     ];
     const results = await this.ledger.createTransfers(chain, { records });
     const failure = firstFailure(

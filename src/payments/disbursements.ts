@@ -12,7 +12,7 @@ import {
   walletId,
 } from './accounts.ts';
 import type { Leg } from './chains.ts';
-import { available, type PaymentsContext, type Plan } from './context.ts';
+import { available, type CommitRecords, type PaymentsContext, type Plan } from './context.ts';
 import { checkPayeeBalance } from './limits.ts';
 import type { Customer, Outcome, Receipt, Refusal } from './model.ts';
 import { refuse } from './model.ts';
@@ -72,6 +72,7 @@ export interface DepositCommand {
   amountCents: number;
   requestKey: string;
   channel?: string;
+  outbox?: CommitRecords;
 }
 
 export async function depositCash(ctx: PaymentsContext, command: DepositCommand): Result {
@@ -85,75 +86,80 @@ export async function depositCash(ctx: PaymentsContext, command: DepositCommand)
   if (bad !== null) return bad;
   const commission = commissionLeg(ctx, 'agent_deposit', agent, command.amountCents);
   if (!Array.isArray(commission)) return commission;
-  return ctx.execute(command.requestKey, [c.msisdn], async (): Promise<Plan | Refusal> => {
-    const incoming = await receive(ctx, c, command.amountCents);
-    if (incoming.refusal !== null) return incoming.refusal;
-    const float = agentFloatId(agent.agentNumber);
-    const wallet = walletId(c.msisdn);
-    return {
-      type: 'agent_deposit',
-      legs: [
-        {
-          tag: 'p',
-          from: float,
-          to: wallet,
-          amountCents: command.amountCents,
-          code: TransferCode.principal,
-        },
-        ...commission,
-        ...incoming.legs,
-      ],
-      txn: {
+  return ctx.execute(
+    command.requestKey,
+    [c.msisdn],
+    async (): Promise<Plan | Refusal> => {
+      const incoming = await receive(ctx, c, command.amountCents);
+      if (incoming.refusal !== null) return incoming.refusal;
+      const float = agentFloatId(agent.agentNumber);
+      const wallet = walletId(c.msisdn);
+      return {
         type: 'agent_deposit',
-        amountCents: command.amountCents,
-        feeCents: 0,
-        from: { kind: 'agent', id: agent.agentNumber, account: float },
-        to: { kind: 'customer', id: c.msisdn, account: wallet },
-        overdraftRepaidCents: incoming.repaidCents,
-        channel: command.channel,
-        meta: { commissionCents: commission[0].amountCents },
-      },
-      partyEvents: incoming.events,
-      explain: (tag, code) =>
-        tag === 'p' && code === 'exceeds_credits'
-          ? refuse('insufficient_funds', 'the agent has insufficient float')
-          : undefined,
-      sms: (receipt, ts) => [
-        {
-          to: c.msisdn,
-          balanceFrom: wallet,
-          message: {
-            type: 'agent_deposit_customer',
-            timestampMs: ts,
-            receipt,
+        legs: [
+          {
+            tag: 'p',
+            from: float,
+            to: wallet,
             amountCents: command.amountCents,
-            agentNumber: agent.agentNumber,
-            agentName: agent.name,
-            balanceCents: 0,
+            code: TransferCode.principal,
           },
+          ...commission,
+          ...incoming.legs,
+        ],
+        txn: {
+          type: 'agent_deposit',
+          amountCents: command.amountCents,
+          feeCents: 0,
+          from: { kind: 'agent', id: agent.agentNumber, account: float },
+          to: { kind: 'customer', id: c.msisdn, account: wallet },
+          overdraftRepaidCents: incoming.repaidCents,
+          channel: command.channel,
+          meta: { commissionCents: commission[0].amountCents },
         },
-        ...(agent.notifyMsisdn === null
-          ? []
-          : [
-              {
-                to: agent.notifyMsisdn,
-                balanceFrom: float,
-                message: {
-                  type: 'agent_deposit_agent' as const,
-                  timestampMs: ts,
-                  receipt,
-                  amountCents: command.amountCents,
-                  name: `${c.firstName} ${c.lastName}`,
-                  phone: c.msisdn,
-                  balanceCents: 0,
-                  commissionCents: commission[0].amountCents,
+        partyEvents: incoming.events,
+        explain: (tag, code) =>
+          tag === 'p' && code === 'exceeds_credits'
+            ? refuse('insufficient_funds', 'the agent has insufficient float')
+            : undefined,
+        sms: (receipt, ts) => [
+          {
+            to: c.msisdn,
+            balanceFrom: wallet,
+            message: {
+              type: 'agent_deposit_customer',
+              timestampMs: ts,
+              receipt,
+              amountCents: command.amountCents,
+              agentNumber: agent.agentNumber,
+              agentName: agent.name,
+              balanceCents: 0,
+            },
+          },
+          ...(agent.notifyMsisdn === null
+            ? []
+            : [
+                {
+                  to: agent.notifyMsisdn,
+                  balanceFrom: float,
+                  message: {
+                    type: 'agent_deposit_agent' as const,
+                    timestampMs: ts,
+                    receipt,
+                    amountCents: command.amountCents,
+                    name: `${c.firstName} ${c.lastName}`,
+                    phone: c.msisdn,
+                    balanceCents: 0,
+                    commissionCents: commission[0].amountCents,
+                  },
                 },
-              },
-            ]),
-        ...overdraftMessages(ctx, c, receipt, ts, null, incoming.repayment),
-      ],
-    };
-  });
+              ]),
+          ...overdraftMessages(ctx, c, receipt, ts, null, incoming.repayment),
+        ],
+      };
+    },
+    command.outbox,
+  );
 }
 
 // ---- B2C -------------------------------------------------------------------------------------
@@ -168,6 +174,7 @@ export interface B2CCommand {
   requestKey: string;
   channel?: string;
   meta?: Record<string, string | number>;
+  outbox?: CommitRecords;
 }
 
 export async function businessToCustomer(ctx: PaymentsContext, command: B2CCommand): Result {
@@ -183,67 +190,72 @@ export async function businessToCustomer(ctx: PaymentsContext, command: B2CComma
   if (!quote.ok) return refuse('amount_outside_tariff', quote.message);
   const utility = orgAccountId(org.shortcode, 'utility');
   const charges = orgAccountId(org.shortcode, 'charges');
-  return ctx.execute(command.requestKey, [c.msisdn], async (): Promise<Plan | Refusal> => {
-    const incoming = await receive(ctx, c, command.amountCents);
-    if (incoming.refusal !== null) return incoming.refusal;
-    const wallet = walletId(c.msisdn);
-    const fee = splitExcise(
-      quote.feeCents,
-      ctx.market.tariffs.exciseRateBasisPoints,
-      ctx.market.tariffs.exciseMode,
-    );
-    return {
-      type: 'b2c',
-      legs: [
-        {
-          tag: 'p',
-          from: utility,
-          to: wallet,
-          amountCents: command.amountCents,
-          code: TransferCode.principal,
-        },
-        ...feeLegs(ctx, 'b', charges, fee),
-        ...incoming.legs,
-      ],
-      txn: {
+  return ctx.execute(
+    command.requestKey,
+    [c.msisdn],
+    async (): Promise<Plan | Refusal> => {
+      const incoming = await receive(ctx, c, command.amountCents);
+      if (incoming.refusal !== null) return incoming.refusal;
+      const wallet = walletId(c.msisdn);
+      const fee = splitExcise(
+        quote.feeCents,
+        ctx.market.tariffs.exciseRateBasisPoints,
+        ctx.market.tariffs.exciseMode,
+      );
+      return {
         type: 'b2c',
-        amountCents: command.amountCents,
-        feeCents: quote.feeCents,
-        from: { kind: 'org', id: org.shortcode, account: utility },
-        to: { kind: 'customer', id: c.msisdn, account: wallet },
-        overdraftRepaidCents: incoming.repaidCents,
-        channel: command.channel,
-        meta: {
-          ...(command.meta ?? {}),
-          ...(command.commandId ? { commandId: command.commandId } : {}),
-          firstName: c.firstName,
-          lastName: c.lastName,
-        },
-      },
-      partyEvents: incoming.events,
-      explain: (tag, code) => {
-        if (code !== 'exceeds_credits') return undefined;
-        return tag === 'p'
-          ? refuse('insufficient_funds', 'insufficient funds in the utility account')
-          : refuse('insufficient_funds', 'insufficient funds in the charges paid account');
-      },
-      sms: (receipt, ts) => [
-        {
-          to: c.msisdn,
-          balanceFrom: wallet,
-          message: {
-            type: 'b2c_recipient',
-            timestampMs: ts,
-            receipt,
+        legs: [
+          {
+            tag: 'p',
+            from: utility,
+            to: wallet,
             amountCents: command.amountCents,
-            business: org.name,
-            balanceCents: 0,
+            code: TransferCode.principal,
+          },
+          ...feeLegs(ctx, 'b', charges, fee),
+          ...incoming.legs,
+        ],
+        txn: {
+          type: 'b2c',
+          amountCents: command.amountCents,
+          feeCents: quote.feeCents,
+          from: { kind: 'org', id: org.shortcode, account: utility },
+          to: { kind: 'customer', id: c.msisdn, account: wallet },
+          overdraftRepaidCents: incoming.repaidCents,
+          channel: command.channel,
+          meta: {
+            ...(command.meta ?? {}),
+            ...(command.commandId ? { commandId: command.commandId } : {}),
+            firstName: c.firstName,
+            lastName: c.lastName,
           },
         },
-        ...overdraftMessages(ctx, c, receipt, ts, null, incoming.repayment),
-      ],
-    };
-  });
+        partyEvents: incoming.events,
+        explain: (tag, code) => {
+          if (code !== 'exceeds_credits') return undefined;
+          return tag === 'p'
+            ? refuse('insufficient_funds', 'insufficient funds in the utility account')
+            : refuse('insufficient_funds', 'insufficient funds in the charges paid account');
+        },
+        sms: (receipt, ts) => [
+          {
+            to: c.msisdn,
+            balanceFrom: wallet,
+            message: {
+              type: 'b2c_recipient',
+              timestampMs: ts,
+              receipt,
+              amountCents: command.amountCents,
+              business: org.name,
+              balanceCents: 0,
+            },
+          },
+          ...overdraftMessages(ctx, c, receipt, ts, null, incoming.repayment),
+        ],
+      };
+    },
+    command.outbox,
+  );
 }
 
 // ---- B2B and moves between an organization's own accounts -----------------------------------
@@ -259,6 +271,7 @@ export interface B2BCommand {
   requestKey: string;
   channel?: string;
   meta?: Record<string, string | number>;
+  outbox?: CommitRecords;
 }
 
 export async function businessToBusiness(ctx: PaymentsContext, command: B2BCommand): Result {
@@ -317,6 +330,7 @@ export async function businessToBusiness(ctx: PaymentsContext, command: B2BComma
           : undefined,
       sms: () => [],
     }),
+    command.outbox,
   );
 }
 

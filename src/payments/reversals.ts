@@ -7,7 +7,7 @@
 import type { Transfer } from '../ledger/model.ts';
 import { TRANSACTION_TYPE_NUMBERS, TransferCode, walletId } from './accounts.ts';
 import { legTransferId, PRINCIPAL_TAG } from './chains.ts';
-import type { PaymentsContext, Plan } from './context.ts';
+import type { CommitRecords, PaymentsContext, Plan } from './context.ts';
 import type { Authorization, Outcome, Receipt, Refusal } from './model.ts';
 import { refuse } from './model.ts';
 import { customerAccountIds, repayFromIncoming } from './overdraft.ts';
@@ -51,6 +51,7 @@ export interface CustomerReversalCommand {
   auth: Authorization;
   requestKey: string;
   channel?: string;
+  outbox?: CommitRecords;
 }
 
 export async function reverseByCustomer(
@@ -91,6 +92,7 @@ export async function reverseByCustomer(
       const repayment = repayFromIncoming(sender, accounts, transfer.amount);
       return reversalPlan(ctx, transfer, receipt, repayment.legs, nowMs, command.channel);
     },
+    command.outbox,
   );
   if (
     !outcome.ok &&
@@ -185,7 +187,13 @@ function reversalPlan(
 /** A business reverses a customer's payment to it (Daraja's Reversal API for C2B). */
 export async function reverseByBusiness(
   ctx: PaymentsContext,
-  command: { shortcode: string; originalReceipt: string; requestKey: string; channel?: string },
+  command: {
+    shortcode: string;
+    originalReceipt: string;
+    requestKey: string;
+    channel?: string;
+    outbox?: CommitRecords;
+  },
 ): Promise<Outcome<{ receipt: Receipt }>> {
   const found = activeOrg(ctx, command.shortcode);
   if (!found.ok) return found;
@@ -202,15 +210,20 @@ export async function reverseByBusiness(
     return refuse('reversal_not_allowed', 'the payment was not made to this business');
   const customerMsisdn = transfer.debitAccountId.slice('wallet:'.length);
   const customer = ctx.registry.customers.get(customerMsisdn);
-  return ctx.execute(command.requestKey, [customerMsisdn], async (nowMs): Promise<Plan> => {
-    const repayment =
-      customer === undefined
-        ? { legs: [] }
-        : repayFromIncoming(
-            customer,
-            await ctx.accounts(customerAccountIds(customer)),
-            transfer.amount,
-          );
-    return reversalPlan(ctx, transfer, receipt, repayment.legs, nowMs, command.channel);
-  });
+  return ctx.execute(
+    command.requestKey,
+    [customerMsisdn],
+    async (nowMs): Promise<Plan> => {
+      const repayment =
+        customer === undefined
+          ? { legs: [] }
+          : repayFromIncoming(
+              customer,
+              await ctx.accounts(customerAccountIds(customer)),
+              transfer.amount,
+            );
+      return reversalPlan(ctx, transfer, receipt, repayment.legs, nowMs, command.channel);
+    },
+    command.outbox,
+  );
 }

@@ -12,7 +12,13 @@ import {
   walletId,
 } from './accounts.ts';
 import type { Leg, SmsIntent } from './chains.ts';
-import { available, type PaymentsContext, type Plan } from './context.ts';
+import {
+  available,
+  type BusinessPayment,
+  type CommitRecords,
+  type PaymentsContext,
+  type Plan,
+} from './context.ts';
 import { checkAmount, checkDailyValue, checkPayeeBalance, remainingDailyCents } from './limits.ts';
 import type {
   Agent,
@@ -50,6 +56,8 @@ export interface CustomerCommand {
   /** The channel's idempotency key: a replay is refused as a duplicate. */
   requestKey: string;
   channel?: string;
+  /** Records to commit with the transaction (e.g. the partner's result callback). */
+  outbox?: CommitRecords;
 }
 
 type Result = Promise<Outcome<{ receipt: Receipt }>>;
@@ -182,94 +190,90 @@ export async function sendMoney(ctx: PaymentsContext, command: SendMoneyCommand)
     amountCents: command.amountCents,
   });
   if (!quote.ok) return refuse('amount_outside_tariff', quote.message);
-  return ctx.execute(
-    command.requestKey,
-    [s.msisdn, r.msisdn],
-    async (nowMs): Promise<Plan | Refusal> => {
-      const payer = await preparePayer(
-        ctx,
-        s,
-        command,
-        'send_money',
-        command.amountCents + quote.senderFeeCents,
-        nowMs,
-        customerAccountIds(r),
-      );
-      if ('ok' in payer) return payer;
-      const repayment = repayFromIncoming(r, payer.accounts, command.amountCents);
-      const walletR = walletId(r.msisdn);
-      const payee = limitRefusal(
-        checkPayeeBalance(
-          ctx.market.limits,
-          available(payer.accounts.get(walletR)),
-          command.amountCents - repayment.repaidCents,
-        ),
-      );
-      if (payee !== null) return payee;
-      const walletS = walletId(s.msisdn);
-      const legs: Leg[] = [
-        ...payer.funding.legs,
-        {
-          tag: 'p',
-          from: walletS,
-          to: walletR,
-          amountCents: command.amountCents,
-          code: TransferCode.principal,
-        },
-        ...feeLegs(ctx, '', walletS, sideFee(ctx, quote.senderFeeCents)),
-        ...repayment.legs,
-      ];
-      return {
+  return executeWith(ctx, command, [s.msisdn, r.msisdn], async (nowMs): Promise<Plan | Refusal> => {
+    const payer = await preparePayer(
+      ctx,
+      s,
+      command,
+      'send_money',
+      command.amountCents + quote.senderFeeCents,
+      nowMs,
+      customerAccountIds(r),
+    );
+    if ('ok' in payer) return payer;
+    const repayment = repayFromIncoming(r, payer.accounts, command.amountCents);
+    const walletR = walletId(r.msisdn);
+    const payee = limitRefusal(
+      checkPayeeBalance(
+        ctx.market.limits,
+        available(payer.accounts.get(walletR)),
+        command.amountCents - repayment.repaidCents,
+      ),
+    );
+    if (payee !== null) return payee;
+    const walletS = walletId(s.msisdn);
+    const legs: Leg[] = [
+      ...payer.funding.legs,
+      {
+        tag: 'p',
+        from: walletS,
+        to: walletR,
+        amountCents: command.amountCents,
+        code: TransferCode.principal,
+      },
+      ...feeLegs(ctx, '', walletS, sideFee(ctx, quote.senderFeeCents)),
+      ...repayment.legs,
+    ];
+    return {
+      type: 'send_money',
+      legs,
+      txn: {
         type: 'send_money',
-        legs,
-        txn: {
-          type: 'send_money',
-          amountCents: command.amountCents,
-          feeCents: quote.senderFeeCents,
-          from: { kind: 'customer', id: s.msisdn, account: walletS },
-          to: { kind: 'customer', id: r.msisdn, account: walletR },
-          overdraftDrawCents: payer.funding.drawCents,
-          overdraftRepaidCents: repayment.repaidCents,
-          channel: command.channel,
+        amountCents: command.amountCents,
+        feeCents: quote.senderFeeCents,
+        from: { kind: 'customer', id: s.msisdn, account: walletS },
+        to: { kind: 'customer', id: r.msisdn, account: walletR },
+        overdraftDrawCents: payer.funding.drawCents,
+        overdraftRepaidCents: repayment.repaidCents,
+        channel: command.channel,
+      },
+      partyEvents: [...payer.funding.events, ...repayment.events],
+      usage: { msisdn: s.msisdn, amountCents: command.amountCents },
+      explain: insufficientFor(walletS),
+      sms: (receipt, ts) => [
+        ...overdraftMessages(ctx, s, receipt, ts, payer.funding, null),
+        {
+          to: s.msisdn,
+          balanceFrom: walletS,
+          message: {
+            type: 'send_money_sender',
+            timestampMs: ts,
+            receipt,
+            amountCents: command.amountCents,
+            name: `${r.firstName} ${r.lastName}`,
+            phone: r.msisdn,
+            balanceCents: 0,
+            costCents: quote.senderFeeCents,
+            remainingCents: payer.remainingCents,
+          },
         },
-        partyEvents: [...payer.funding.events, ...repayment.events],
-        usage: { msisdn: s.msisdn, amountCents: command.amountCents },
-        explain: insufficientFor(walletS),
-        sms: (receipt, ts) => [
-          ...overdraftMessages(ctx, s, receipt, ts, payer.funding, null),
-          {
-            to: s.msisdn,
-            balanceFrom: walletS,
-            message: {
-              type: 'send_money_sender',
-              timestampMs: ts,
-              receipt,
-              amountCents: command.amountCents,
-              name: `${r.firstName} ${r.lastName}`,
-              phone: r.msisdn,
-              balanceCents: 0,
-              costCents: quote.senderFeeCents,
-              remainingCents: payer.remainingCents,
-            },
+        {
+          to: r.msisdn,
+          balanceFrom: walletR,
+          message: {
+            type: 'send_money_recipient',
+            timestampMs: ts,
+            receipt,
+            amountCents: command.amountCents,
+            name: `${s.firstName} ${s.lastName}`,
+            phone: s.msisdn,
+            balanceCents: 0,
           },
-          {
-            to: r.msisdn,
-            balanceFrom: walletR,
-            message: {
-              type: 'send_money_recipient',
-              timestampMs: ts,
-              receipt,
-              amountCents: command.amountCents,
-              name: `${s.firstName} ${s.lastName}`,
-              phone: s.msisdn,
-              balanceCents: 0,
-            },
-          },
-          ...overdraftMessages(ctx, r, receipt, ts, null, repayment),
-        ],
-      };
-    },
-  );
+        },
+        ...overdraftMessages(ctx, r, receipt, ts, null, repayment),
+      ],
+    };
+  });
 }
 
 // ---- Pay bill and buy goods ------------------------------------------------------------------
@@ -311,7 +315,7 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
   });
   if (!quote.ok) return refuse('amount_outside_tariff', quote.message);
   const s = sender.customer;
-  return ctx.execute(command.requestKey, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
+  return executeWith(ctx, command, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
     const payer = await preparePayer(
       ctx,
       s,
@@ -321,6 +325,17 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
       nowMs,
     );
     if ('ok' in payer) return payer;
+    const rejected = await validateWithBusiness(ctx, {
+      type: 'paybill',
+      shortcode: org.shortcode,
+      msisdn: s.msisdn,
+      firstName: s.firstName,
+      lastName: s.lastName,
+      amountCents: command.amountCents,
+      reference,
+      timestampMs: nowMs,
+    });
+    if (rejected !== null) return rejected;
     const walletS = walletId(s.msisdn);
     const utility = orgAccountId(org.shortcode, 'utility');
     const legs: Leg[] = [
@@ -432,7 +447,7 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
   });
   if (!quote.ok) return refuse('amount_outside_tariff', quote.message);
   const s = sender.customer;
-  return ctx.execute(command.requestKey, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
+  return executeWith(ctx, command, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
     const payer = await preparePayer(
       ctx,
       s,
@@ -442,6 +457,18 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
       nowMs,
     );
     if ('ok' in payer) return payer;
+    const rejected = await validateWithBusiness(ctx, {
+      type: 'buy_goods',
+      shortcode: org.shortcode,
+      tillNumber: till.tillNumber,
+      msisdn: s.msisdn,
+      firstName: s.firstName,
+      lastName: s.lastName,
+      amountCents: command.amountCents,
+      reference: '',
+      timestampMs: nowMs,
+    });
+    if (rejected !== null) return rejected;
     const walletS = walletId(s.msisdn);
     const utility = orgAccountId(org.shortcode, 'utility');
     const legs: Leg[] = [
@@ -580,7 +607,7 @@ export async function withdrawCash(ctx: PaymentsContext, command: WithdrawComman
   const commission = commissionLeg(ctx, 'agent_withdrawal', agent, command.amountCents);
   if (!Array.isArray(commission)) return commission;
   const s = sender.customer;
-  return ctx.execute(command.requestKey, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
+  return executeWith(ctx, command, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
     const payer = await preparePayer(
       ctx,
       s,
@@ -703,7 +730,7 @@ export async function buyAirtime(ctx: PaymentsContext, command: AirtimeCommand):
   if (!phone.ok) return phone;
   const bad = checkCommandAmount(ctx, 'airtime', command.amountCents);
   if (bad !== null) return bad;
-  return ctx.execute(command.requestKey, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
+  return executeWith(ctx, command, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
     const payer = await preparePayer(ctx, s, command, 'airtime', command.amountCents, nowMs);
     if ('ok' in payer) return payer;
     const walletS = walletId(s.msisdn);
@@ -757,3 +784,24 @@ function normaliseFor(ctx: PaymentsContext, raw: string): Outcome<{ msisdn: stri
 }
 
 export type { Repayment };
+
+/** ctx.execute with the command's request key and outbox records. */
+function executeWith(
+  ctx: PaymentsContext,
+  command: { requestKey: string; outbox?: CommitRecords },
+  locks: string[],
+  build: (nowMs: number) => Promise<Plan | Refusal>,
+): Result {
+  return ctx.execute(command.requestKey, locks, build, command.outbox);
+}
+
+/** The receiving business's own validation (C2B), if it has one. */
+export async function validateWithBusiness(
+  ctx: PaymentsContext,
+  payment: BusinessPayment,
+): Promise<Refusal | null> {
+  const hook = ctx.deps.hooks?.validateBusinessPayment;
+  if (hook === undefined) return null;
+  const verdict = await hook(payment);
+  return verdict.accept ? null : verdict.refusal;
+}
