@@ -45,7 +45,10 @@ if (!process.env.MALIPO_TEST_PG_URL) {
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...passThrough, ...files],
-  { stdio: 'inherit', env: { ...process.env, MALIPO_TEST_PG_URL: process.env.MALIPO_TEST_PG_URL ?? server.url } },
+  {
+    stdio: 'inherit',
+    env: { ...process.env, MALIPO_TEST_PG_URL: process.env.MALIPO_TEST_PG_URL ?? server.url },
+  },
 );
 await server?.stop();
 process.exit(result.status ?? 1);

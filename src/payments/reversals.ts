@@ -90,7 +90,7 @@ export async function reverseByCustomer(
       if (!authorized.ok) return authorized;
       const accounts = await ctx.accounts(customerAccountIds(sender));
       const repayment = repayFromIncoming(sender, accounts, transfer.amount);
-      return reversalPlan(ctx, transfer, receipt, repayment.legs, nowMs, command.channel);
+      return reversalPlan(transfer, receipt, repayment.legs, command.channel);
     },
     command.outbox,
   );
@@ -108,11 +108,9 @@ export async function reverseByCustomer(
 }
 
 function reversalPlan(
-  ctx: PaymentsContext,
   transfer: Transfer,
   originalReceipt: string,
   repaymentLegs: Plan['legs'],
-  _nowMs: number,
   channel?: string,
 ): Plan {
   const from = transfer.creditAccountId;
@@ -222,7 +220,7 @@ export async function reverseByBusiness(
               await ctx.accounts(customerAccountIds(customer)),
               transfer.amount,
             );
-      return reversalPlan(ctx, transfer, receipt, repayment.legs, nowMs, command.channel);
+      return reversalPlan(transfer, receipt, repayment.legs, command.channel);
     },
     command.outbox,
   );

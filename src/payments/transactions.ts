@@ -121,7 +121,6 @@ async function preparePayer(
   ctx: PaymentsContext,
   customer: Customer,
   command: CustomerCommand,
-  type: TransactionType,
   chargedCents: number,
   nowMs: number,
   extraReads: string[] = [],
@@ -195,7 +194,6 @@ export async function sendMoney(ctx: PaymentsContext, command: SendMoneyCommand)
       ctx,
       s,
       command,
-      'send_money',
       command.amountCents + quote.senderFeeCents,
       nowMs,
       customerAccountIds(r),
@@ -320,7 +318,6 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
       ctx,
       s,
       command,
-      'paybill',
       command.amountCents + quote.senderFeeCents,
       nowMs,
     );
@@ -452,7 +449,6 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
       ctx,
       s,
       command,
-      'buy_goods',
       command.amountCents + quote.senderFeeCents,
       nowMs,
     );
@@ -612,7 +608,6 @@ export async function withdrawCash(ctx: PaymentsContext, command: WithdrawComman
       ctx,
       s,
       command,
-      'agent_withdrawal',
       command.amountCents + quote.senderFeeCents,
       nowMs,
     );
@@ -731,7 +726,7 @@ export async function buyAirtime(ctx: PaymentsContext, command: AirtimeCommand):
   const bad = checkCommandAmount(ctx, 'airtime', command.amountCents);
   if (bad !== null) return bad;
   return executeWith(ctx, command, [s.msisdn], async (nowMs): Promise<Plan | Refusal> => {
-    const payer = await preparePayer(ctx, s, command, 'airtime', command.amountCents, nowMs);
+    const payer = await preparePayer(ctx, s, command, command.amountCents, nowMs);
     if ('ok' in payer) return payer;
     const walletS = walletId(s.msisdn);
     return {

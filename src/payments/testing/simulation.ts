@@ -98,6 +98,8 @@ export interface Cast {
   paybills: SimPaybill[];
   tills: SimTill[];
   agents: SimAgent[];
+  /** Customers by the last nine digits of their number. */
+  byNumber: ReadonlyMap<string, SimCustomer>;
 }
 
 export interface CastOptions {
@@ -178,7 +180,8 @@ function drawCast(random: Random, options: CastOptions): Cast {
     agentNumber: agentNumber(i),
     storeNumber: String(Number(agentNumber(i)) + 50_000),
   }));
-  return { customers, frozen, paybills, tills, agents };
+  const byNumber = new Map(customers.map((c) => [c.msisdn.slice(-9), c]));
+  return { customers, frozen, paybills, tills, agents, byNumber };
 }
 
 async function registerCustomers(world: World, cast: Cast): Promise<void> {
@@ -245,6 +248,18 @@ async function registerBusinesses(world: World, cast: Cast): Promise<void> {
     };
     must(await p.registerAgent(input), `agent ${agent.agentNumber}`);
   }
+}
+
+/** The limit a customer is (or would be) offered: fixed per customer. */
+export function offerFor(customer: SimCustomer): number {
+  const fixed =
+    OVERDRAFT_LIMITS_KES[Number(customer.msisdn.slice(-2)) % OVERDRAFT_LIMITS_KES.length];
+  return customer.offerCents ?? KES(fixed);
+}
+
+/** The cast member a typed number names, if any (by its last nine digits). */
+export function customerByNumber(cast: Cast, raw: string): SimCustomer | undefined {
+  return cast.byNumber.get(raw.slice(-9));
 }
 
 /** The organizations whose accounts the traffic pays from (B2C, B2B, moves between accounts). */
@@ -318,6 +333,25 @@ export interface OpResult {
   /** The amount a fill-to-limit deposit used. */
   amountCents?: number;
   latencyMs: number;
+}
+
+/** The customer who authorises an op (and whose PIN it may carry), as typed. */
+export function customerOf(op: Op): string | undefined {
+  switch (op.kind) {
+    case 'send_money':
+    case 'paybill':
+    case 'buy_goods':
+    case 'withdraw':
+    case 'airtime':
+      return op.command.from;
+    case 'repay':
+      return op.command.msisdn;
+    case 'reverse_customer':
+    case 'opt_in':
+      return op.msisdn;
+    default:
+      return undefined;
+  }
 }
 
 /** The request key an op commits under, if it has one. */
@@ -398,6 +432,7 @@ class OpStream {
   private readonly kinds: [Exclude<OpKind, 'new_day'>, number][];
   private readonly weightTotal: number;
   private readonly orgs: string[];
+  private readonly offered: SimCustomer[];
 
   constructor(
     private readonly random: Random,
@@ -408,6 +443,7 @@ class OpStream {
     this.kinds = Object.entries(mix.weights) as [Exclude<OpKind, 'new_day'>, number][];
     this.weightTotal = this.kinds.reduce((sum, [, weight]) => sum + weight, 0);
     this.orgs = payingOrgs(cast);
+    this.offered = cast.customers.filter((c) => c.offerCents !== null);
   }
 
   /** The op generated at `index`, while it is still in the history. */
@@ -536,7 +572,9 @@ class OpStream {
   private sendMoney(requestKey: string): Op {
     const sender = this.customer();
     let recipient = this.customer();
-    if (recipient === sender) recipient = this.cast.customers[0] === sender ? this.cast.customers[1] : this.cast.customers[0];
+    if (recipient === sender)
+      recipient =
+        this.cast.customers[0] === sender ? this.cast.customers[1] : this.cast.customers[0];
     const command: SendMoneyCommand = {
       from: this.number(sender.msisdn),
       to: this.number(recipient.msisdn),
@@ -553,7 +591,10 @@ class OpStream {
     return { kind: 'send_money', command };
   }
 
-  private customerPayment(kind: 'paybill' | 'buy_goods' | 'withdraw' | 'airtime', requestKey: string): Op {
+  private customerPayment(
+    kind: 'paybill' | 'buy_goods' | 'withdraw' | 'airtime',
+    requestKey: string,
+  ): Op {
     const payer = this.customer();
     const base = { from: this.number(payer.msisdn), auth: this.auth(payer), requestKey };
     const slip = this.mistake();
@@ -563,23 +604,38 @@ class OpStream {
     switch (kind) {
       case 'paybill': {
         const paybill = this.random.pick(this.cast.paybills);
-        const shortcode = wrong ? this.random.pick([UNKNOWN_SHORTCODE, this.cast.tills[0].shortcode]) : paybill.shortcode;
-        const accountReference = wrong && this.random.chance(0.3) ? ' ' : `ACC${this.random.int(1, 99_999)}`;
-        return { kind, command: { ...base, shortcode, accountReference, amountCents: this.amount(10, 8_000) } };
+        const shortcode = wrong
+          ? this.random.pick([UNKNOWN_SHORTCODE, this.cast.tills[0].shortcode])
+          : paybill.shortcode;
+        const accountReference =
+          wrong && this.random.chance(0.3) ? ' ' : `ACC${this.random.int(1, 99_999)}`;
+        return {
+          kind,
+          command: { ...base, shortcode, accountReference, amountCents: this.amount(10, 8_000) },
+        };
       }
       case 'buy_goods': {
         const till = wrong ? UNKNOWN_TILL : this.random.pick(this.cast.tills).tillNumber;
-        return { kind, command: { ...base, tillNumber: till, amountCents: this.amount(10, 6_000) } };
+        return {
+          kind,
+          command: { ...base, tillNumber: till, amountCents: this.amount(10, 6_000) },
+        };
       }
       case 'withdraw': {
         const agent = this.random.pick(this.cast.agents);
-        const storeNumber = wrong && this.random.chance(0.5) ? `${agent.storeNumber}9` : agent.storeNumber;
-        const agentNumber = wrong && storeNumber === agent.storeNumber ? UNKNOWN_AGENT : agent.agentNumber;
+        const storeNumber =
+          wrong && this.random.chance(0.5) ? `${agent.storeNumber}9` : agent.storeNumber;
+        const agentNumber =
+          wrong && storeNumber === agent.storeNumber ? UNKNOWN_AGENT : agent.agentNumber;
         const amountCents = payer.rich ? this.amount(5_000, 150_000) : this.amount(50, 10_000);
         return { kind, command: { ...base, agentNumber, storeNumber, amountCents } };
       }
       case 'airtime': {
-        const phone = wrong ? '12' : this.random.chance(0.3) ? this.number(this.customer().msisdn) : undefined;
+        const phone = wrong
+          ? '12'
+          : this.random.chance(0.3)
+            ? this.number(this.customer().msisdn)
+            : undefined;
         return { kind, command: { ...base, phone, amountCents: this.amount(5, 1_000) } };
       }
     }
@@ -591,15 +647,26 @@ class OpStream {
     const slip = this.mistake();
     const to = slip && this.random.chance(0.6) ? this.strayNumber() : this.number(payee.msisdn);
     if (kind === 'b2c') {
-      const shortcode = slip && to !== this.number(payee.msisdn) ? UNKNOWN_SHORTCODE : this.random.pick(this.orgs);
-      const command = { shortcode, to, amountCents: this.amount(10, 15_000), commandId: 'BusinessPayment', requestKey };
+      const shortcode =
+        slip && to !== this.number(payee.msisdn) ? UNKNOWN_SHORTCODE : this.random.pick(this.orgs);
+      const command = {
+        shortcode,
+        to,
+        amountCents: this.amount(10, 15_000),
+        commandId: 'BusinessPayment',
+        requestKey,
+      };
       return { kind, command };
     }
     const agent = this.random.pick(this.cast.agents);
     const agentNumber = slip && this.random.chance(0.5) ? UNKNOWN_AGENT : agent.agentNumber;
     const amountCents = payee.rich ? this.amount(10_000, 240_000) : this.amount(50, 15_000);
     const fillToLimit = payee.rich && this.random.chance(0.3);
-    return { kind, command: { agentNumber, storeNumber: agent.storeNumber, to, amountCents, requestKey }, fillToLimit };
+    return {
+      kind,
+      command: { agentNumber, storeNumber: agent.storeNumber, to, amountCents, requestKey },
+      fillToLimit,
+    };
   }
 
   private businessMove(kind: 'b2b' | 'org_move' | 'funding', requestKey: string): Op {
@@ -607,55 +674,419 @@ class OpStream {
     const slip = this.mistake();
     if (kind === 'b2b') {
       const toTill = this.random.chance(0.3);
-      const to = slip ? this.random.pick([org, UNKNOWN_SHORTCODE]) : toTill ? this.random.pick(this.cast.tills).tillNumber : this.random.pick(this.cast.paybills).shortcode;
-      const command: B2BCommand = { from: org, to, toTill: toTill && !slip, amountCents: this.amount(100, 100_000), accountReference: 'INV', requestKey };
+      const to = slip
+        ? this.random.pick([org, UNKNOWN_SHORTCODE])
+        : toTill
+          ? this.random.pick(this.cast.tills).tillNumber
+          : this.random.pick(this.cast.paybills).shortcode;
+      const command: B2BCommand = {
+        from: org,
+        to,
+        toTill: toTill && !slip,
+        amountCents: this.amount(100, 100_000),
+        accountReference: 'INV',
+        requestKey,
+      };
       return { kind, command };
     }
     if (kind === 'org_move') {
       const from = this.random.chance(0.6) ? 'utility' : this.random.pick(ORG_ACCOUNTS);
       const to = slip ? from : this.random.pick(ORG_ACCOUNTS.filter((a) => a !== from));
-      return { kind, command: { shortcode: org, from, to, amountCents: this.amount(100, 50_000), requestKey } };
+      return {
+        kind,
+        command: { shortcode: org, from, to, amountCents: this.amount(100, 50_000), requestKey },
+      };
     }
     const r = this.random.next();
     const command: FundingCommand =
       r < 0.6
-        ? { accountId: agentFloatId(this.random.pick(this.cast.agents).agentNumber), amountCents: KES(this.random.int(200_000, 1_000_000)), requestKey }
+        ? {
+            accountId: agentFloatId(this.random.pick(this.cast.agents).agentNumber),
+            amountCents: KES(this.random.int(200_000, 1_000_000)),
+            requestKey,
+          }
         : r < 0.8
-          ? { accountId: orgAccountId(org, 'utility'), amountCents: KES(this.random.int(500_000, 2_000_000)), requestKey }
-          : { accountId: orgAccountId(org, 'charges'), amountCents: KES(this.random.int(10_000, 100_000)), requestKey };
+          ? {
+              accountId: orgAccountId(org, 'utility'),
+              amountCents: KES(this.random.int(500_000, 2_000_000)),
+              requestKey,
+            }
+          : {
+              accountId: orgAccountId(org, 'charges'),
+              amountCents: KES(this.random.int(10_000, 100_000)),
+              requestKey,
+            };
     return { kind, command };
   }
 
-  private reversal(kind: 'reverse_customer' | 'reverse_business', index: number, requestKey: string): Op {
+  private reversal(
+    kind: 'reverse_customer' | 'reverse_business',
+    index: number,
+    requestKey: string,
+  ): Op {
     if (kind === 'reverse_customer') {
       const target = this.reference(['send_money'], index);
       const original = this.opAt(target);
-      const asker = original?.kind === 'send_money' && this.random.chance(0.9) ? original.command.from : original?.kind === 'send_money' ? original.command.to : this.number(this.customer().msisdn);
-      const known = this.cast.customers.find((c) => asker.endsWith(c.msisdn.slice(3)));
-      return { kind, target, msisdn: asker, auth: known === undefined ? VERIFIED : this.auth(known), requestKey };
+      const asker =
+        original?.kind === 'send_money' && this.random.chance(0.9)
+          ? original.command.from
+          : original?.kind === 'send_money'
+            ? original.command.to
+            : this.number(this.customer().msisdn);
+      const known = customerByNumber(this.cast, asker);
+      return {
+        kind,
+        target,
+        msisdn: asker,
+        auth: known === undefined ? VERIFIED : this.auth(known),
+        requestKey,
+      };
     }
-    const target = this.reference(this.random.chance(0.9) ? ['paybill', 'buy_goods'] : ['b2c'], index);
+    const target = this.reference(
+      this.random.chance(0.9) ? ['paybill', 'buy_goods'] : ['b2c'],
+      index,
+    );
     const original = this.opAt(target);
     let shortcode = this.random.pick(this.orgs);
     if (original?.kind === 'paybill') shortcode = original.command.shortcode;
-    if (original?.kind === 'buy_goods') shortcode = this.cast.tills.find((t) => t.tillNumber === original.command.tillNumber)?.shortcode ?? UNKNOWN_SHORTCODE;
+    if (original?.kind === 'buy_goods')
+      shortcode =
+        this.cast.tills.find((t) => t.tillNumber === original.command.tillNumber)?.shortcode ??
+        UNKNOWN_SHORTCODE;
     if (original?.kind === 'b2c') shortcode = original.command.shortcode;
     if (this.random.chance(0.1)) shortcode = this.random.pick(this.orgs);
     return { kind, target, shortcode, requestKey };
   }
 
   private overdraftOp(kind: 'repay' | 'opt_in' | 'offer', requestKey: string): Op {
-    const offered = this.cast.customers.filter((c) => c.offerCents !== null);
-    const customer = this.random.chance(0.9) && offered.length > 0 ? this.random.pick(offered) : this.customer();
+    const offered = this.offered;
+    const customer =
+      this.random.chance(0.9) && offered.length > 0 ? this.random.pick(offered) : this.customer();
     if (kind === 'repay') {
       const amountCents = this.random.chance(0.5) ? undefined : this.amount(10, 3_000);
-      return { kind, command: { msisdn: this.number(customer.msisdn), amountCents, auth: this.auth(customer), requestKey } };
+      return {
+        kind,
+        command: {
+          msisdn: this.number(customer.msisdn),
+          amountCents,
+          auth: this.auth(customer),
+          requestKey,
+        },
+      };
     }
-    if (kind === 'opt_in') return { kind, msisdn: this.number(customer.msisdn), auth: this.auth(customer) };
-    // Limits are only ever offered once per customer at one fixed value, so an opted-in
-    // customer's limit never drops below what they owe.
+    if (kind === 'opt_in')
+      return { kind, msisdn: this.number(customer.msisdn), auth: this.auth(customer) };
+    // Each customer is only ever offered one limit, so an opted-in customer's limit never
+    // drops below what they owe.
     const fresh = this.customer();
-    const limitCents = KES(OVERDRAFT_LIMITS_KES[Number(fresh.msisdn.slice(-2)) % OVERDRAFT_LIMITS_KES.length]);
-    return { kind, msisdn: fresh.offerCents === null ? fresh.msisdn : customer.msisdn, limitCents: fresh.offerCents ?? customer.offerCents ?? limitCents };
+    return { kind, msisdn: fresh.msisdn, limitCents: offerFor(fresh) };
   }
+}
+
+// ---- Running it ------------------------------------------------------------------------------
+
+export interface SimulationOptions {
+  seed: number;
+  cast?: Partial<CastOptions>;
+  mix?: Partial<MixOptions>;
+  /** Called with every op's result, in completion order. */
+  onResult?: (result: OpResult) => void;
+}
+
+export interface RunPlan {
+  /** Stop after this many ops (counted from where the last run stopped)… */
+  ops?: number;
+  /** …or after this long, whichever comes first. */
+  durationMs?: number;
+  /** Callers with a command in flight at once. */
+  concurrency: number;
+  /** Every this many ops, let the callers drain and call `atPause` with nothing in flight. */
+  pauseEveryOps?: number;
+  atPause?: () => Promise<void>;
+}
+
+/** Latencies kept for percentiles; beyond it they are sampled no further. */
+const LATENCY_SAMPLES_MAX = 2_000_000;
+/** Deposits into one wallet are at least this (limits.byType.agent_deposit.minCents in KE). */
+const FILL_STEP_CENTS = 100;
+
+export interface KindTally {
+  ok: number;
+  refused: Map<string, number>;
+}
+
+/** What the traffic did, per op kind and refusal. */
+export class TrafficReport {
+  ops = 0;
+  committed = 0;
+  refused = 0;
+  readonly byKind = new Map<string, KindTally>();
+  readonly latenciesMs: number[] = [];
+
+  add(result: OpResult): void {
+    const kind = result.replayOf === undefined ? result.op.kind : 'replay';
+    let tally = this.byKind.get(kind);
+    if (tally === undefined) this.byKind.set(kind, (tally = { ok: 0, refused: new Map() }));
+    this.ops++;
+    if (result.receipt !== undefined) this.committed++;
+    if (result.ok) tally.ok++;
+    else {
+      this.refused++;
+      const code = result.error ?? 'unknown';
+      tally.refused.set(code, (tally.refused.get(code) ?? 0) + 1);
+    }
+    if (this.latenciesMs.length < LATENCY_SAMPLES_MAX) this.latenciesMs.push(result.latencyMs);
+  }
+
+  /** One line per op kind: ok, refused, and the commonest refusals. */
+  table(): string {
+    const lines = [`${'kind'.padEnd(18)}${'ok'.padStart(8)}${'refused'.padStart(9)}  refusals`];
+    const kinds = [...this.byKind.entries()].sort((a, b) => b[1].ok - a[1].ok);
+    for (const [kind, tally] of kinds) {
+      const refused = [...tally.refused.values()].reduce((a, b) => a + b, 0);
+      const codes = [...tally.refused.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `${code} ${n}`)
+        .join(', ');
+      lines.push(
+        `${kind.padEnd(18)}${String(tally.ok).padStart(8)}${String(refused).padStart(9)}  ${codes}`,
+      );
+    }
+    return lines.join('\n');
+  }
+}
+
+type Normalised = Pick<OpResult, 'ok' | 'error' | 'receipt' | 'duplicateOf'> &
+  Partial<Pick<OpResult, 'reversing' | 'dailyFees' | 'amountCents'>>;
+
+function normalise(outcome: Outcome<object> & { receipt?: Receipt | string }): Normalised {
+  if (outcome.ok) return { ok: true, receipt: outcome.receipt as Receipt | undefined };
+  return { ok: false, error: outcome.error, duplicateOf: outcome.receipt };
+}
+
+/** Drives a world with randomized traffic. */
+export class Simulation {
+  readonly report = new TrafficReport();
+  readonly cast: Cast;
+  readonly mix: MixOptions;
+  private readonly random: Random;
+  private readonly stream: OpStream;
+  private readonly results: (OpResult | undefined)[] = new Array(HISTORY_OPS_MAX);
+  private nextIndex = 0;
+  private failure: Error | null = null;
+
+  constructor(
+    readonly world: World,
+    private readonly options: SimulationOptions,
+  ) {
+    this.random = seededRandom(options.seed);
+    this.cast = drawCast(this.random, { ...CAST_DEFAULTS, ...options.cast });
+    this.mix = { ...MIX_DEFAULTS, ...options.mix };
+    this.stream = new OpStream(this.random, this.cast, this.mix, `sim${options.seed}`);
+  }
+
+  /** Ops started so far (setup included). */
+  get opsStarted(): number {
+    return this.nextIndex;
+  }
+
+  /** Registers the cast, funds businesses and agents, opts customers in and gives them money. */
+  async populate(): Promise<void> {
+    await registerCustomers(this.world, this.cast);
+    await registerBusinesses(this.world, this.cast);
+    const setup: Op[] = [];
+    const key = () => this.stream.key(this.nextIndex + setup.length);
+    for (const agent of this.cast.agents) {
+      const accountId = agentFloatId(agent.agentNumber);
+      setup.push({
+        kind: 'funding',
+        command: { accountId, amountCents: KES(1_000_000), requestKey: key() },
+      });
+    }
+    for (const org of payingOrgs(this.cast)) {
+      for (const [account, kes] of [
+        ['utility', 3_000_000],
+        ['charges', 100_000],
+      ] as const) {
+        const accountId = orgAccountId(org, account);
+        setup.push({
+          kind: 'funding',
+          command: { accountId, amountCents: KES(kes), requestKey: key() },
+        });
+      }
+    }
+    for (const c of this.cast.customers) {
+      if (c.offerCents !== null && this.random.chance(CAST_DEFAULTS.optedInShare))
+        setup.push({ kind: 'opt_in', msisdn: c.msisdn, auth: VERIFIED });
+      for (const amountCents of this.openingDeposits(c)) {
+        const agent = this.random.pick(this.cast.agents);
+        const command = { ...agent, to: c.msisdn, amountCents, requestKey: key() };
+        setup.push({ kind: 'deposit', command, fillToLimit: false });
+      }
+    }
+    for (const op of setup) {
+      const result = await this.runOp(this.nextIndex++, op);
+      if (!result.ok && op.kind !== 'opt_in')
+        throw new Error(`simulation setup: ${JSON.stringify(result)}`);
+    }
+  }
+
+  private openingDeposits(c: SimCustomer): number[] {
+    if (!c.rich) return [KES(this.random.int(200, 5_000))];
+    return [KES(240_000), KES(this.random.int(200_000, 240_000))];
+  }
+
+  /** Runs ops from the stream with `concurrency` callers until the plan's count or time is up. */
+  async run(plan: RunPlan): Promise<void> {
+    const last = plan.ops === undefined ? Number.POSITIVE_INFINITY : this.nextIndex + plan.ops;
+    const stopAt =
+      plan.durationMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : performance.now() + plan.durationMs;
+    const pauseEvery = plan.pauseEveryOps ?? Number.POSITIVE_INFINITY;
+    while (this.nextIndex < last && performance.now() < stopAt && this.failure === null) {
+      const end = Math.min(last, this.nextIndex + pauseEvery);
+      await Promise.all(Array.from({ length: plan.concurrency }, () => this.caller(end, stopAt)));
+      if (this.failure === null && this.nextIndex < last) await plan.atPause?.();
+    }
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** The next op of the stream, alone. */
+  step(): Promise<OpResult> {
+    const index = this.nextIndex++;
+    return this.runOp(index, this.stream.generate(index));
+  }
+
+  private async caller(end: number, stopAt: number): Promise<void> {
+    while (this.nextIndex < end && this.failure === null && performance.now() < stopAt) {
+      const index = this.nextIndex++;
+      // Generated as the index is taken, so the stream's draws happen in index order.
+      const op = this.stream.generate(index);
+      try {
+        await this.runOp(index, op);
+      } catch (error) {
+        this.failure ??= new Error(
+          `op ${index} (${JSON.stringify(op)}) threw: ${(error as Error).stack}`,
+        );
+      }
+    }
+  }
+
+  private async runOp(index: number, generated: Op): Promise<OpResult> {
+    if (generated !== this.stream.opAt(index)) this.stream.keep(generated, index);
+    const replayOf = generated.kind === 'replay' ? generated.target : undefined;
+    const op = replayOf === undefined ? generated : this.stream.opAt(replayOf);
+    if (op === undefined || op.kind === 'replay') throw new Error(`op ${index}: nothing to replay`);
+    const started = performance.now();
+    const outcome = await this.perform(op);
+    const result: OpResult = {
+      index,
+      op,
+      replayOf,
+      ...outcome,
+      latencyMs: performance.now() - started,
+    };
+    if (result.error === 'pin_locked') await this.unlockPin(op);
+    this.results[index % HISTORY_OPS_MAX] = result;
+    this.report.add(result);
+    this.options.onResult?.(result);
+    return result;
+  }
+
+  /** The operator resets a locked PIN (to the same one), as customer care would on a call. */
+  private async unlockPin(op: Op): Promise<void> {
+    const customer = customerByNumber(this.cast, customerOf(op) ?? '');
+    if (customer !== undefined) await this.world.payments.resetPin(customer.msisdn, customer.pin);
+  }
+
+  /** The receipt an earlier op committed; a made-up one if it did not (or is still running). */
+  private receiptOf(target: number): string {
+    const result = target >= 0 ? this.results[target % HISTORY_OPS_MAX] : undefined;
+    if (result?.index === target && result.receipt !== undefined) return result.receipt.receipt;
+    return `NX${String(Math.max(0, target)).padStart(8, '0')}`;
+  }
+
+  private async perform(op: Op): Promise<Normalised> {
+    const p = this.world.payments;
+    switch (op.kind) {
+      case 'send_money':
+        return normalise(await p.sendMoney(op.command));
+      case 'paybill':
+        return normalise(await p.payBill(op.command));
+      case 'buy_goods':
+        return normalise(await p.buyGoods(op.command));
+      case 'withdraw':
+        return normalise(await p.withdrawCash(op.command));
+      case 'airtime':
+        return normalise(await p.buyAirtime(op.command));
+      case 'deposit':
+        return this.deposit(op);
+      case 'b2c':
+        return normalise(await p.businessToCustomer(op.command));
+      case 'b2b':
+        return normalise(await p.businessToBusiness(op.command));
+      case 'org_move':
+        return normalise(await p.moveBetweenOrgAccounts(op.command));
+      case 'funding':
+        return normalise(await p.fundAccount(op.command));
+      case 'repay':
+        return normalise(await p.repayOverdraft(op.command));
+      case 'opt_in':
+        return normalise(await p.optInOverdraft(op.msisdn, op.auth));
+      case 'offer':
+        return normalise(await p.offerOverdraft(op.msisdn, op.limitCents));
+      case 'new_day':
+        return this.newDay();
+      case 'replay':
+        throw new Error('a replay is resolved before it runs');
+      default:
+        return this.reverse(op);
+    }
+  }
+
+  private async deposit(op: Extract<Op, { kind: 'deposit' }>): Promise<Normalised> {
+    if (!op.fillToLimit) return normalise(await this.world.payments.depositCash(op.command));
+    // Read outside the customer's lock on purpose: a racing credit makes the service refuse it.
+    const wallet = walletId(customerByNumber(this.cast, op.command.to)?.msisdn ?? '');
+    const [account]: (Account | undefined)[] = await this.world.ledger.lookupAccounts([wallet]);
+    const room = this.world.market.limits.walletBalanceMaxCents - availableOf(account);
+    const amountCents = Math.max(FILL_STEP_CENTS, room - (room % FILL_STEP_CENTS));
+    const outcome = await this.world.payments.depositCash({ ...op.command, amountCents });
+    return { ...normalise(outcome), amountCents };
+  }
+
+  private async reverse(
+    op: Extract<Op, { kind: 'reverse_customer' | 'reverse_business' }>,
+  ): Promise<Normalised> {
+    const reversing = this.receiptOf(op.target);
+    const p = this.world.payments;
+    const outcome =
+      op.kind === 'reverse_customer'
+        ? await p.reverseByCustomer({
+            msisdn: op.msisdn,
+            originalReceipt: reversing,
+            auth: op.auth,
+            requestKey: op.requestKey,
+          })
+        : await p.reverseByBusiness({
+            shortcode: op.shortcode,
+            originalReceipt: reversing,
+            requestKey: op.requestKey,
+          });
+    return { ...normalise(outcome), reversing };
+  }
+
+  /** A day passes while traffic keeps flowing; the day's overdraft fees are charged at once. */
+  private async newDay(): Promise<Normalised> {
+    this.world.clock.advance(DAY_MS);
+    const dailyFees = await this.world.payments.chargeDailyOverdraftFees(this.world.clock.nowMs());
+    return { ok: true, dailyFees };
+  }
+}
+
+function availableOf(account: Account | undefined): number {
+  return account === undefined
+    ? 0
+    : account.creditsPosted - account.debitsPosted - account.debitsPending;
 }
