@@ -4,12 +4,16 @@ import { parseArgs } from 'node:util';
 import { describeDemo } from '../payments/demo.ts';
 import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { forecastCommand } from './forecast.ts';
+import { phoneCommand } from './phone.ts';
 
 const USAGE = `usage: malipo <command> [options]
 
 commands:
   serve            start the platform (default)
       --port N, --host H, --data DIR, --database-url URL (PostgreSQL; default: SQLite in DIR)
+  phone <msisdn> [--url http://127.0.0.1:8080] [--code '*334#']   a handset on the USSD menu
+  forecast [--url http://127.0.0.1:8080] [--data DIR]              the next 24 h of traffic and capacity
 `;
 
 async function serve(args: string[]): Promise<void> {
@@ -52,6 +56,10 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'phone':
+      return phoneCommand(rest);
+    case 'forecast':
+      return forecastCommand(rest);
     case 'help':
     case '--help':
       console.log(USAGE);

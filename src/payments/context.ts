@@ -39,6 +39,8 @@ export interface Clock {
 export interface PaymentsHooks {
   /** Records committed with any transaction (e.g. a C2B confirmation for the receiving business). */
   recordsFor?(txn: TransactionRecord): JournalRecord[];
+  /** Told of every transaction after it committed (traffic recording, risk features). */
+  committed?(txn: TransactionRecord): void;
   /**
    * Asks the receiving business to accept a customer's payment before it commits; called holding
    * the payer's lock. Refusing leaves the ledger untouched.
@@ -266,6 +268,7 @@ export class PaymentsContext {
     );
     if (failure !== null) return this.explainFailure(plan, failure);
     for (const event of plan.partyEvents ?? []) this.registry.apply(event);
+    this.deps.hooks?.committed?.(txn);
     if (plan.usage !== undefined) this.addUsage(plan.usage.msisdn, nowMs, plan.usage.amountCents);
     const principal = chain.findIndex((t) => t.id.endsWith(`:${PRINCIPAL_TAG}`));
     return {

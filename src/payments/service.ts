@@ -3,7 +3,7 @@
 
 import type { LedgerClient } from '../journal/client.ts';
 import { operatorAccountInputs } from './accounts.ts';
-import { type Clock, PaymentsContext } from './context.ts';
+import { type Clock, PaymentsContext, type PaymentsHooks } from './context.ts';
 import {
   businessToBusiness,
   businessToCustomer,
@@ -52,6 +52,7 @@ export interface PaymentsOptions {
   clock?: Clock;
   defaultOverdraftLimitCents?: number;
   reversalWindowMs?: number;
+  hooks?: PaymentsHooks;
 }
 
 export interface PaymentsService {
@@ -110,6 +111,7 @@ export async function startPayments(options: PaymentsOptions): Promise<PaymentsS
     shard,
     defaultOverdraftLimitCents: options.defaultOverdraftLimitCents,
     reversalWindowMs: options.reversalWindowMs,
+    hooks: options.hooks,
   });
   await ctx.loadRecentRequests();
   const results = await options.ledger.createAccounts(

@@ -1,14 +1,19 @@
 // Builds the Malipo server: one fastify instance with every domain's routes, over explicit
 // dependencies. `startServer` wires the real ones; tests call it with a temp data folder.
 
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerLedgerAdminRoutes } from '../admin/ledger-routes.ts';
+import { LiveTraffic } from '../forecast/live.ts';
+import { registerForecastRoutes } from '../forecast/routes.ts';
 import { LedgerClient } from '../journal/client.ts';
 import { registerHealthRoutes } from '../ops/health.ts';
 import { seedDemo } from '../payments/demo.ts';
+import { combineHooks } from '../payments/hooks.ts';
 import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config.ts';
 import { registerPaymentsAdminRoutes } from '../payments/routes.ts';
 import { type PaymentsService, startPayments } from '../payments/service.ts';
+import { registerUssdRoutes } from '../ussd/routes.ts';
 import type { ServerConfig } from './config.ts';
 
 /** How often the server checks whether a new local day has begun (overdraft daily fees). */
@@ -30,17 +35,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const ledger = await LedgerClient.open({ journal: config.journal });
   const market =
     config.marketFile === null ? defaultMarketConfig() : loadMarketConfig(config.marketFile);
+  const live = new LiveTraffic({
+    clock: { nowMs: () => Date.now() },
+    snapshotPath: join(config.dataDir, 'traffic.json'),
+    utcOffsetMinutes: market.utcOffsetMinutes,
+    onAlert: (anomaly, state) =>
+      console.warn(
+        `malipo: traffic ${anomaly.kind} ${state} (${Math.round(anomaly.peakDeviationFraction * 100)} % from forecast)`,
+      ),
+  });
+  const hooks = combineHooks({ committed: (txn) => live.record(txn.timestampMs) });
   const payments = await startPayments({
     ledger,
     market,
     receiptKey: config.receiptKey,
     defaultOverdraftLimitCents: 500_000,
+    hooks,
   });
   const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
   const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
   registerHealthRoutes(app, { ledger, journalKind: config.journal.kind });
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
+  registerForecastRoutes(app, { live, adminToken: config.adminToken });
+  registerUssdRoutes(app, { payments });
+  live.start();
   const daily = startDailyJobs(payments);
   ledger.on('fatal', (error: Error) => {
     // The writer stopped: memory may be ahead of the journal. Exit so a supervisor restarts us
@@ -57,6 +76,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     seededDemo,
     async close() {
       clearInterval(daily);
+      live.close();
       await app.close();
       await ledger.close();
     },

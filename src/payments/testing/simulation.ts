@@ -73,6 +73,8 @@ export interface SimCustomer {
   offerCents: number | null;
   /** Keeps a balance near the wallet limit and moves large amounts. */
   rich: boolean;
+  /** Often types a wrong PIN, so that PINs get locked (and reset by the operator). */
+  forgetful: boolean;
 }
 
 export interface SimPaybill {
@@ -114,6 +116,7 @@ export interface CastOptions {
   overdraftShare: number;
   optedInShare: number;
   richShare: number;
+  forgetfulShare: number;
 }
 
 export const CAST_DEFAULTS: CastOptions = {
@@ -127,6 +130,7 @@ export const CAST_DEFAULTS: CastOptions = {
   overdraftShare: 0.35,
   optedInShare: 0.7,
   richShare: 0.04,
+  forgetfulShare: 0.02,
 };
 
 /** PINs the policy accepts (no repeats, no runs); a wrong PIN is another one of them. */
@@ -159,6 +163,7 @@ function drawCast(random: Random, options: CastOptions): Cast {
       pin: random.pick(PINS),
       offerCents: offered ? KES(random.pick(OVERDRAFT_LIMITS_KES)) : null,
       rich: random.chance(options.richShare),
+      forgetful: random.chance(options.forgetfulShare),
     });
   }
   const frozen = Array.from({ length: options.frozenCustomers }, (_, i) =>
@@ -420,6 +425,8 @@ const REFERENCE_LAG_MIN = 200;
 /** Amount-entry slips: a few commands carry cents (not whole shillings) or exceed the maximum. */
 const ODD_AMOUNT_SHARE = 0.003;
 const HUGE_AMOUNT_SHARE = 0.004;
+/** How often a forgetful customer types a wrong PIN: three in a row lock it now and then. */
+const FORGETFUL_WRONG_PIN_SHARE = 0.2;
 const VERIFIED: Authorization = { kind: 'verified', by: 'simulation' };
 const UNKNOWN_SHORTCODE = '499999';
 const UNKNOWN_TILL = '599999';
@@ -553,7 +560,8 @@ class OpStream {
   private auth(customer: SimCustomer): Authorization {
     const r = this.random.next();
     if (r < this.mix.pinShare) return { kind: 'pin', pin: customer.pin };
-    if (r < this.mix.pinShare + this.mix.wrongPinShare)
+    const wrongShare = customer.forgetful ? FORGETFUL_WRONG_PIN_SHARE : this.mix.wrongPinShare;
+    if (r < this.mix.pinShare + wrongShare)
       return { kind: 'pin', pin: PINS[(PINS.indexOf(customer.pin as never) + 1) % PINS.length] };
     return VERIFIED;
   }
