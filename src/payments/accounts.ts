@@ -36,6 +36,8 @@ export const TransferCode = {
   reversal: 11,
   funding: 12,
   orgTransfer: 13,
+  /** A pending reservation of a payer's money while a transaction is held for review. */
+  riskHold: 14,
 } as const;
 export type TransferReason = (typeof TransferCode)[keyof typeof TransferCode];
 

@@ -3,7 +3,12 @@
 
 import type { LedgerClient } from '../journal/client.ts';
 import type { JournalRecord } from '../journal/journal.ts';
-import type { Account, TransferResult } from '../ledger/model.ts';
+import {
+  type Account,
+  TransferFlags,
+  type TransferInput,
+  type TransferResult,
+} from '../ledger/model.ts';
 import {
   type OperatorAccounts,
   operatorAccounts,
@@ -22,9 +27,18 @@ import {
 import { countsTowardDailyLimit } from './limits.ts';
 import { PartyLocks } from './locks.ts';
 import type { MarketConfig } from './market-config.ts';
-import { type Outcome, type Receipt, type Refusal, refuse } from './model.ts';
+import { type Outcome, type Receipt, type Refusal, refuse, type StepUpProof } from './model.ts';
 import type { ReceiptBook } from './receipt-book.ts';
 import { type PartyEvent, Registry } from './registry.ts';
+import {
+  decisionRecord,
+  fingerprintOf,
+  type HeldTransaction,
+  ReviewQueue,
+  type RiskVerdict,
+  StepUpChallenges,
+  verificationSms,
+} from './review.ts';
 import type { TransactionType } from './tariffs.ts';
 
 export interface Clock {
@@ -41,6 +55,10 @@ export interface PaymentsHooks {
   recordsFor?(txn: TransactionRecord): JournalRecord[];
   /** Told of every transaction after it committed (traffic recording, risk features). */
   committed?(txn: TransactionRecord): void;
+  /** Scores a transaction before it commits (hard rules, then the model). */
+  assess?(txn: TransactionRecord): RiskVerdict;
+  /** Records committed when a held transaction is rejected (e.g. the partner's failure result). */
+  recordsForRejected?(txn: TransactionRecord): JournalRecord[];
   /**
    * Asks the receiving business to accept a customer's payment before it commits; called holding
    * the payer's lock. Refusing leaves the ledger untouched.
@@ -103,6 +121,8 @@ const MS_PER_DAY = 86_400_000;
 
 export class PaymentsContext {
   readonly locks = new PartyLocks();
+  readonly reviews = new ReviewQueue();
+  private readonly stepUps = new StepUpChallenges();
   readonly operator: OperatorAccounts;
   readonly ledgerNumber: number;
   private readonly requests = new Map<string, string | null>();
@@ -214,6 +234,7 @@ export class PaymentsContext {
     lockKeys: string[],
     build: (nowMs: number) => Promise<Plan | Refusal>,
     outbox?: CommitRecords,
+    stepUp?: StepUpProof,
   ): Promise<Outcome<{ receipt: Receipt }>> {
     if (this.requests.has(requestKey)) {
       const receipt = this.requests.get(requestKey) ?? undefined;
@@ -230,7 +251,7 @@ export class PaymentsContext {
         const nowMs = this.now();
         const plan = await build(nowMs);
         if ('ok' in plan) return plan;
-        return this.commit(requestKey, plan, nowMs, outbox);
+        return this.commit(requestKey, plan, nowMs, outbox, stepUp);
       });
     } catch (error) {
       this.requests.delete(requestKey);
@@ -246,6 +267,7 @@ export class PaymentsContext {
     plan: Plan,
     nowMs: number,
     outbox?: CommitRecords,
+    stepUp?: StepUpProof,
   ): Promise<Outcome<{ receipt: Receipt }>> {
     const receipt = await this.deps.receipts.issue(nowMs);
     const typeNumber = TRANSACTION_TYPE_NUMBERS[plan.type];
@@ -261,6 +283,20 @@ export class PaymentsContext {
       ...(this.deps.hooks?.recordsFor?.(txn) ?? []),
       ...(outbox?.(txn) ?? []),
     ];
+    const verdict = this.deps.hooks?.assess?.(txn);
+    if (verdict !== undefined) {
+      const decision = decisionRecord(txn, verdict);
+      const gated = await this.gate(verdict, decision, {
+        plan,
+        txn,
+        chain,
+        records,
+        stepUp,
+        nowMs,
+      });
+      if (gated !== null) return gated;
+      records.push(decision);
+    }
     const results = await this.ledger.createTransfers(chain, { records });
     const failure = firstFailure(
       results,
@@ -286,6 +322,70 @@ export class PaymentsContext {
           : {}),
       },
     };
+  }
+
+  /**
+   * Acts on a risk verdict before commit. Null lets the transaction commit; otherwise the
+   * refusal (block, step-up challenge) or the held receipt is the answer. Decisions are recorded
+   * either way.
+   */
+  private async gate(
+    verdict: RiskVerdict,
+    decision: JournalRecord,
+    pending: {
+      plan: Plan;
+      txn: TransactionRecord;
+      chain: TransferInput[];
+      records: JournalRecord[];
+      stepUp?: StepUpProof;
+      nowMs: number;
+    },
+  ): Promise<Outcome<{ receipt: Receipt }> | null> {
+    const { plan, txn, chain, records, nowMs } = pending;
+    const customerPays = txn.from.kind === 'customer';
+    let action = verdict.action;
+    if (action === 'step_up' && !customerPays) action = 'hold'; // nobody to answer a challenge
+    if (action === 'hold' && plan.legs.some((leg) => leg.tag === 'd' && leg.amountCents > 0))
+      action = 'block';
+    if (action === 'allow') return null;
+    if (action === 'step_up') {
+      if (this.stepUps.satisfied(pending.stepUp, fingerprintOf(txn), nowMs)) return null;
+      const { challengeId, code } = this.stepUps.issue(fingerprintOf(txn), nowMs);
+      await this.ledger.appendRecords([decision, verificationSms(txn.from.id, code, nowMs)]);
+      return refuse(
+        'step_up_required',
+        'enter the verification code sent to you by SMS to continue',
+        { challengeId },
+      );
+    }
+    if (action === 'block') {
+      await this.ledger.appendRecords([decision]);
+      return refuse(
+        'blocked',
+        'this transaction was declined for your security; contact customer care',
+      );
+    }
+    const held: HeldTransaction = {
+      receipt: txn.receipt,
+      txn,
+      chain: chain.map((t) =>
+        t.id.endsWith(':r') ? { ...t, flags: (t.flags ?? 0) | TransferFlags.balancingCredit } : t,
+      ),
+      records,
+      partyEvents: plan.partyEvents ?? [],
+      usage: plan.usage,
+      payerAccount: txn.from.account,
+      reservedCents: chain
+        .filter((t) => t.debitAccountId === txn.from.account)
+        .reduce((sum, t) => sum + t.amount, 0),
+      verdict,
+      heldAtMs: nowMs,
+      expiresAtMs: nowMs + 72 * 3_600_000,
+    };
+    const outcome = await this.reviews.hold(this, held, decision);
+    if (outcome.ok && plan.usage !== undefined)
+      this.addUsage(plan.usage.msisdn, nowMs, plan.usage.amountCents);
+    return outcome;
   }
 
   private explainFailure(plan: Plan, failure: { tag: string; code: string }): Refusal {

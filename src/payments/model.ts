@@ -68,6 +68,8 @@ export interface Receipt {
   ledgerTimestamp: number;
   overdraftDrawCents?: number;
   overdraftRepaidCents?: number;
+  /** 'held' while the transaction awaits review (the payer's money is reserved). */
+  status?: 'held';
 }
 
 export const refusalCodes = [
@@ -102,6 +104,11 @@ export const refusalCodes = [
   'reversal_attempts_exceeded',
   'reversal_already_done',
   'recipient_insufficient_funds',
+  'rejected_by_business',
+  'blocked',
+  'step_up_required',
+  'review_not_found',
+  'review_expired',
   'already_registered',
   'invalid_request',
   'busy',
@@ -114,6 +121,8 @@ export interface Refusal {
   message: string;
   /** For duplicate_request: the receipt of the original transaction, if it completed. */
   receipt?: string;
+  /** For step_up_required: answer with { challengeId, code } in the command's authorization. */
+  challengeId?: string;
 }
 
 export type Outcome<T> = ({ ok: true } & T) | Refusal;
@@ -123,7 +132,16 @@ export function refuse(error: RefusalCode, message: string, extra: Partial<Refus
 }
 
 /** How the channel authenticated the customer for this command. */
-export type Authorization =
+export type Authorization = (
   | { kind: 'pin'; pin: string }
   /** The channel already verified the customer (an STK prompt answered with the PIN, a test harness). */
-  | { kind: 'verified'; by: string };
+  | { kind: 'verified'; by: string }
+) & {
+  /** The answer to a risk step-up challenge (a one-time code sent by SMS). */
+  stepUp?: StepUpProof;
+};
+
+export interface StepUpProof {
+  challengeId: string;
+  code: string;
+}

@@ -187,34 +187,40 @@ export async function repayOverdraft(
   const { customer } = found;
   if (customer.overdraft === null)
     return refuse('not_opted_in', 'you have not opted in to the overdraft');
-  return ctx.execute(input.requestKey, [customer.msisdn], async (): Promise<Plan | Refusal> => {
-    const authorized = await authorize(ctx, customer, input.auth);
-    if (!authorized.ok) return authorized;
-    const accounts = await ctx.accounts(customerAccountIds(customer));
-    const debt = owed(accounts.get(overdraftId(customer.msisdn)));
-    if (debt === 0) return refuse('nothing_to_repay', 'you have no outstanding overdraft');
-    const amount = Math.min(
-      debt,
-      input.amountCents ?? debt,
-      available(accounts.get(walletId(customer.msisdn))),
-    );
-    if (amount <= 0) return refuse('insufficient_funds', 'insufficient funds to repay');
-    const repayment = repayFromIncoming(customer, accounts, amount);
-    return {
-      type: 'overdraft',
-      legs: repayment.legs.map((leg) => ({ ...leg, tag: 'p' })),
-      txn: {
-        type: 'overdraft_repayment',
-        amountCents: amount,
-        feeCents: 0,
-        from: { kind: 'customer', id: customer.msisdn, account: walletId(customer.msisdn) },
-        to: { kind: 'operator', id: 'overdraft', account: overdraftId(customer.msisdn) },
-        overdraftRepaidCents: amount,
-      },
-      partyEvents: repayment.events,
-      sms: (receipt, ts) => overdraftMessages(ctx, customer, receipt, ts, null, repayment),
-    };
-  });
+  return ctx.execute(
+    input.requestKey,
+    [customer.msisdn],
+    async (): Promise<Plan | Refusal> => {
+      const authorized = await authorize(ctx, customer, input.auth);
+      if (!authorized.ok) return authorized;
+      const accounts = await ctx.accounts(customerAccountIds(customer));
+      const debt = owed(accounts.get(overdraftId(customer.msisdn)));
+      if (debt === 0) return refuse('nothing_to_repay', 'you have no outstanding overdraft');
+      const amount = Math.min(
+        debt,
+        input.amountCents ?? debt,
+        available(accounts.get(walletId(customer.msisdn))),
+      );
+      if (amount <= 0) return refuse('insufficient_funds', 'insufficient funds to repay');
+      const repayment = repayFromIncoming(customer, accounts, amount);
+      return {
+        type: 'overdraft',
+        legs: repayment.legs.map((leg) => ({ ...leg, tag: 'p' })),
+        txn: {
+          type: 'overdraft_repayment',
+          amountCents: amount,
+          feeCents: 0,
+          from: { kind: 'customer', id: customer.msisdn, account: walletId(customer.msisdn) },
+          to: { kind: 'operator', id: 'overdraft', account: overdraftId(customer.msisdn) },
+          overdraftRepaidCents: amount,
+        },
+        partyEvents: repayment.events,
+        sms: (receipt, ts) => overdraftMessages(ctx, customer, receipt, ts, null, repayment),
+      };
+    },
+    undefined,
+    input.auth.stepUp,
+  );
 }
 
 /**

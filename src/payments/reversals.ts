@@ -93,6 +93,7 @@ export async function reverseByCustomer(
       return reversalPlan(transfer, receipt, repayment.legs, command.channel);
     },
     command.outbox,
+    command.auth.stepUp,
   );
   if (
     !outcome.ok &&

@@ -222,6 +222,7 @@ export function registerPaymentsAdminRoutes(
     );
 
     registerTransactionRoutes(scoped, p, requestKey);
+    registerReviewRoutes(scoped, p);
   });
 }
 
@@ -417,6 +418,40 @@ function registerTransactionRoutes(
           channel: 'admin',
         }),
       ),
+  );
+}
+
+/** The fraud analysts' queue: held transactions, release or reject, and labels for retraining. */
+function registerReviewRoutes(app: FastifyInstance, p: PaymentsService): void {
+  const receiptParam = { type: 'object', required: ['receipt'], properties: { receipt: text(10) } };
+  const analyst = { type: 'object', additionalProperties: false, properties: { by: text(64) } };
+  app.get('/admin/reviews', async () => ({ held: p.heldTransactions() }));
+  app.post<{ Params: { receipt: string }; Body: { by?: string } | undefined }>(
+    '/admin/reviews/:receipt/release',
+    { schema: { params: receiptParam, body: analyst } },
+    async (r, reply) =>
+      send(reply, await p.releaseHeld(r.params.receipt, r.body?.by ?? 'operator')),
+  );
+  app.post<{ Params: { receipt: string }; Body: { by?: string } | undefined }>(
+    '/admin/reviews/:receipt/reject',
+    { schema: { params: receiptParam, body: analyst } },
+    async (r, reply) => send(reply, await p.rejectHeld(r.params.receipt, r.body?.by ?? 'operator')),
+  );
+  app.post<{ Body: { receipt: string; label: 'fraud' | 'legit'; by?: string } }>(
+    '/admin/labels',
+    {
+      schema: {
+        body: body(['receipt', 'label'], {
+          receipt: text(10),
+          label: { type: 'string', enum: ['fraud', 'legit'] },
+          by: text(64),
+        }),
+      },
+    },
+    async (r, reply) => {
+      await p.labelTransaction(r.body.receipt, r.body.label, r.body.by ?? 'operator');
+      return reply.code(201).send({ ok: true });
+    },
   );
 }
 

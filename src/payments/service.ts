@@ -12,6 +12,7 @@ import {
   moveBetweenOrgAccounts,
 } from './disbursements.ts';
 import type { MarketConfig } from './market-config.ts';
+import type { Outcome, Receipt } from './model.ts';
 import { chargeDailyOverdraftFees, repayOverdraft } from './overdraft.ts';
 import {
   activeCustomer,
@@ -28,6 +29,7 @@ import {
 import { ReceiptBook } from './receipt-book.ts';
 import { Registry } from './registry.ts';
 import { ReversalAttempts, reverseByBusiness, reverseByCustomer } from './reversals.ts';
+import type { HeldTransaction } from './review.ts';
 import { balance, miniStatement, statement, statementCsv } from './statements.ts';
 import {
   buyAirtime,
@@ -88,6 +90,11 @@ export interface PaymentsService {
   miniStatement: Bound<typeof miniStatement>;
   statement: Bound<typeof statement>;
   statementCsv: Bound<typeof statementCsv>;
+  heldTransactions: () => HeldTransaction[];
+  releaseHeld: (receipt: string, by: string) => Promise<Outcome<{ receipt: Receipt }>>;
+  rejectHeld: (receipt: string, by: string) => Promise<Outcome<{ receipt: Receipt }>>;
+  /** An analyst's verdict on a transaction, kept for retraining the model. */
+  labelTransaction: (receipt: string, label: 'fraud' | 'legit', by: string) => Promise<void>;
 }
 
 /** Builds the service and restores its state from the journal (parties, receipts, requests). */
@@ -114,6 +121,7 @@ export async function startPayments(options: PaymentsOptions): Promise<PaymentsS
     hooks: options.hooks,
   });
   await ctx.loadRecentRequests();
+  await ctx.reviews.load(ctx);
   const results = await options.ledger.createAccounts(
     operatorAccountInputs(shard, options.market.currency.ledger),
   );
@@ -159,5 +167,16 @@ export function createPaymentsService(
     miniStatement: (msisdn, auth) => miniStatement(ctx, msisdn, auth),
     statement: (msisdn, fromMs, toMs) => statement(ctx, msisdn, fromMs, toMs),
     statementCsv: (rows) => statementCsv(ctx, rows),
+    heldTransactions: () => ctx.reviews.list(),
+    releaseHeld: (receipt, by) => ctx.reviews.release(ctx, receipt, by),
+    rejectHeld: (receipt, by) => ctx.reviews.reject(ctx, receipt, by),
+    labelTransaction: (receipt, label, by) =>
+      ctx.ledger.appendRecords([
+        {
+          stream: 'risk-label',
+          key: receipt,
+          body: JSON.stringify({ receipt, label, by, atMs: ctx.now() }),
+        },
+      ]),
   };
 }

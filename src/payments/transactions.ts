@@ -783,11 +783,11 @@ export type { Repayment };
 /** ctx.execute with the command's request key and outbox records. */
 function executeWith(
   ctx: PaymentsContext,
-  command: { requestKey: string; outbox?: CommitRecords },
+  command: { requestKey: string; outbox?: CommitRecords; auth?: Authorization },
   locks: string[],
   build: (nowMs: number) => Promise<Plan | Refusal>,
 ): Result {
-  return ctx.execute(command.requestKey, locks, build, command.outbox);
+  return ctx.execute(command.requestKey, locks, build, command.outbox, command.auth?.stepUp);
 }
 
 /** The receiving business's own validation (C2B), if it has one. */

@@ -13,6 +13,8 @@ import { combineHooks } from '../payments/hooks.ts';
 import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config.ts';
 import { registerPaymentsAdminRoutes } from '../payments/routes.ts';
 import { type PaymentsService, startPayments } from '../payments/service.ts';
+import { createSmsDispatcher } from '../sms/dispatcher.ts';
+import { FileSmsGateway, HttpSmsGateway } from '../sms/gateway.ts';
 import { registerUssdRoutes } from '../ussd/routes.ts';
 import type { ServerConfig } from './config.ts';
 
@@ -60,6 +62,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   registerForecastRoutes(app, { live, adminToken: config.adminToken });
   registerUssdRoutes(app, { payments });
   live.start();
+  const gateway =
+    config.smsApi === null
+      ? new FileSmsGateway({
+          path: join(config.dataDir, 'sms.jsonl'),
+          echo: config.smsEcho ? (line) => console.log(`sms ${line}`) : undefined,
+        })
+      : new HttpSmsGateway(config.smsApi);
+  const sms = createSmsDispatcher({
+    ledger,
+    market,
+    gateway,
+    stateFile: join(config.dataDir, 'sms-outbox.db'),
+    senderId: market.sms.senderId,
+  });
+  await sms.start();
   const daily = startDailyJobs(payments);
   ledger.on('fatal', (error: Error) => {
     // The writer stopped: memory may be ahead of the journal. Exit so a supervisor restarts us
@@ -78,6 +95,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       clearInterval(daily);
       live.close();
       await app.close();
+      await sms.stop();
+      await gateway.close();
       await ledger.close();
     },
   };

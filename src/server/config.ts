@@ -20,6 +20,10 @@ export interface ServerConfig {
   marketFile: string | null;
   /** Secret that scrambles receipt numbers; generated once and kept in the data folder. */
   receiptKey: string;
+  /** An SMS API in the shape of Africa's Talking's; absent: SMS go to data/sms.jsonl. */
+  smsApi: { baseUrl: string; username: string; apiKey: string } | null;
+  /** Print each SMS on the console as it is delivered (the embedded default's sink). */
+  smsEcho: boolean;
 }
 
 export interface ConfigInput {
@@ -54,6 +58,15 @@ export function loadConfig(
     seedDemo: input.seedDemo ?? env.MALIPO_SEED_DEMO !== '0',
     marketFile: input.marketFile ?? env.MALIPO_MARKET_CONFIG ?? null,
     receiptKey: env.MALIPO_RECEIPT_KEY ?? persistentSecret(dataDir, 'receipt-key'),
+    smsApi:
+      env.MALIPO_SMS_API_URL && env.MALIPO_SMS_API_USERNAME && env.MALIPO_SMS_API_KEY
+        ? {
+            baseUrl: env.MALIPO_SMS_API_URL,
+            username: env.MALIPO_SMS_API_USERNAME,
+            apiKey: env.MALIPO_SMS_API_KEY,
+          }
+        : null,
+    smsEcho: env.MALIPO_SMS_ECHO === '1',
   };
 }
 

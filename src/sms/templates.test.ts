@@ -254,6 +254,28 @@ const cases: [SmsMessage, string][] = [
     },
     'Failed. Insufficient funds in your M-PESA account to pay Ksh1,000.00 plus a transaction cost of Ksh13.00. Your M-PESA balance is Ksh500.00.',
   ],
+  [
+    { type: 'transaction_held', timestampMs, receipt, amountCents: 100_000 },
+    'QC352PDIVL Your payment of Ksh1,000.00 on 3/3/22 at 5:28 PM is being reviewed for your security. The money is reserved and will be completed or returned shortly.',
+  ],
+  [
+    { type: 'transaction_released', timestampMs, receipt, amountCents: 100_000 },
+    'QC352PDIVL Confirmed. Your payment of Ksh1,000.00 has been reviewed and completed.',
+  ],
+  [
+    {
+      type: 'transaction_rejected',
+      timestampMs,
+      receipt,
+      amountCents: 100_000,
+      balanceCents: 150_000,
+    },
+    'QC352PDIVL Your payment of Ksh1,000.00 was stopped after review. The money has been returned to your M-PESA account. New M-PESA balance is Ksh1,500.00.',
+  ],
+  [
+    { type: 'verification_code', timestampMs, code: '492817' },
+    'Your M-PESA verification code is 492817. It expires in 5 minutes. Do not share it with anyone, including people claiming to be from M-PESA.',
+  ],
 ];
 
 describe('renderSms with the Kenyan wording', () => {
@@ -269,7 +291,8 @@ describe('renderSms with the Kenyan wording', () => {
 
   it('puts the receipt first in every confirmation', () => {
     for (const type of SMS_TYPES) {
-      if (type === 'insufficient_funds') continue; // a refused payment has no receipt
+      // A refused payment and a verification code have no receipt.
+      if (type === 'insufficient_funds' || type === 'verification_code') continue;
       assert.ok(market.sms.templates[type].startsWith('{receipt} '), type);
     }
   });

@@ -150,6 +150,10 @@ export const SMS_FIELDS = {
   pin_change: { receipt: 'text' },
   balance_enquiry: { receipt: 'text', balance: 'money', cost: 'money' },
   insufficient_funds: { amount: 'money', cost: 'money', balance: 'money' },
+  transaction_held: { receipt: 'text', amount: 'money' },
+  transaction_released: { receipt: 'text', amount: 'money' },
+  transaction_rejected: { receipt: 'text', amount: 'money', balance: 'money' },
+  verification_code: { code: 'text' },
 } as const satisfies Record<string, Record<string, Exclude<PlaceholderKind, 'time'>>>;
 
 export type SmsType = keyof typeof SMS_FIELDS;

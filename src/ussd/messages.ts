@@ -15,6 +15,12 @@ const GENERIC_FAILURE = 'Failed. Please try again later';
 
 const REFUSAL_TEXT: Record<RefusalCode, string | ((refusal: Refusal) => string)> = {
   insufficient_funds: 'Failed. Insufficient funds in your M-PESA account',
+  rejected_by_business: 'Failed. The business did not accept this payment',
+  blocked: 'Declined for your security. Call customer care',
+  step_up_required:
+    'For your security we sent you a code by SMS. Dial again to confirm with the code',
+  review_not_found: GENERIC_FAILURE,
+  review_expired: GENERIC_FAILURE,
   overdraft_limit_exceeded: 'Failed. Insufficient funds and Fuliza M-PESA limit',
   daily_limit_exceeded: 'Failed. You have reached your daily transaction limit',
   amount_below_minimum: 'Failed. Amount is below the minimum allowed',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { LedgerClient } from '../../journal/client.ts';
 import type { JournalConfig } from '../../journal/protocol.ts';
 import { type RenderedSms, renderSmsRecord } from '../../sms/outbox.ts';
+import type { PaymentsHooks } from '../context.ts';
 import { defaultMarketConfig, type MarketConfig } from '../market-config.ts';
 import { type PaymentsService, startPayments } from '../service.ts';
 
@@ -25,6 +26,7 @@ export interface WorldOptions {
   defaultOverdraftLimitCents?: number;
   reversalWindowMs?: number;
   checkInvariants?: boolean;
+  hooks?: PaymentsHooks;
 }
 
 export async function openWorld(options: WorldOptions = {}): Promise<World> {
@@ -51,6 +53,7 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
     clock,
     defaultOverdraftLimitCents: options.defaultOverdraftLimitCents,
     reversalWindowMs: options.reversalWindowMs,
+    hooks: options.hooks,
   });
   return {
     ledger,

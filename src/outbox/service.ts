@@ -1,0 +1,527 @@
+// The outbox delivery engine: at-least-once delivery of one journal stream.
+//
+// Two loops share a state store (store.ts):
+// - the tail reads committed records from the journal in bounded pages and takes them into the
+//   store, moving the cursor in the same transaction (polling when idle, again at once after a
+//   full page, and pausing while the backlog of undelivered messages is at backlogMax);
+// - the pump claims due messages, oldest due first, within a global and a per-endpoint
+//   concurrency limit, and runs one attempt each; the outcome is written back with the next state
+//   (delivered, retried later with backoff, or dead).
+// Messages are delivered in no particular order: retries overtake, and concurrent attempts finish
+// in any order, including two messages to the same recipient.
+//
+// Delivery is at-least-once, never exactly-once: an attempt that reached the receiver but whose
+// outcome was not recorded (a crash, a stop, a time-out after the receiver acted) is sent again.
+// Receivers deduplicate by the message id (the journal seq) when it matters to them.
+
+import type { StoredRecord } from '../journal/journal.ts';
+import { runAttempt } from './attempt.ts';
+import {
+  type AttemptResult,
+  type BackoffPolicy,
+  type Clock,
+  type Deliverer,
+  type DeliveriesQuery,
+  type Delivery,
+  ENDPOINT_CHARS_MAX,
+  type NextState,
+  type OutboxStats,
+  type RandomSource,
+  REPLAY_DEAD_MAX,
+  type ReplayResult,
+  TAIL_PAGE_MAX,
+} from './model.ts';
+import { assertBackoffPolicy, nextStateOf } from './retry.ts';
+import { type ClaimedMessage, DeliveryStore, type DueMessage } from './store.ts';
+
+/** The part of the ledger client the engine reads. */
+export interface RecordSource {
+  readRecords(stream: string, afterSeq: number, limit: number): Promise<StoredRecord[]>;
+  latestRecords(stream: string, limit: number): Promise<StoredRecord[]>;
+}
+
+export type OutboxLog = (event: string, fields: Record<string, unknown>) => void;
+
+export interface OutboxDeps {
+  stream: string;
+  source: RecordSource;
+  /** The SQLite file holding delivery state; one engine per file. */
+  stateFile: string;
+  deliver: Deliverer;
+  /** The key per-endpoint concurrency is counted by (a callback URL's origin); default: the stream. */
+  endpointOf?: (record: StoredRecord) => string;
+  clock?: Clock;
+  random?: RandomSource;
+  log?: OutboxLog;
+}
+
+export interface OutboxOptions {
+  /** How long the tail sleeps when the journal had nothing new. */
+  pollIntervalMs?: number;
+  /** Records read from the journal per page (≤ TAIL_PAGE_MAX). */
+  pageSize?: number;
+  /** Backoff before the second attempt (its upper bound: full jitter). */
+  baseDelayMs?: number;
+  backoffFactor?: number;
+  maxDelayMs?: number;
+  /** Each attempt is aborted after this long. */
+  attemptTimeoutMs?: number;
+  /** Attempts per round (since taken or last replayed) before a message is dead-lettered. */
+  maxAttempts?: number;
+  /** Attempts in flight at once, over all endpoints. */
+  concurrencyMax?: number;
+  /** Attempts in flight at once to one endpoint. */
+  endpointConcurrencyMax?: number;
+  /** Messages taken but not yet delivered or dead; the tail pauses at this many. */
+  backlogMax?: number;
+  /** Journal records kept in memory between being taken and being delivered. */
+  recordCacheMax?: number;
+  /** How long stop() waits for attempts in flight before aborting them. */
+  stopTimeoutMs?: number;
+  /** Delivered messages are forgotten (log included) this long after delivery. */
+  deliveredRetentionMs?: number;
+  /**
+   * Where a fresh state file starts: 'beginning' delivers every record of the stream already in
+   * the journal; 'latest' only those committed from now on (for a new state file beside an old
+   * journal, where 'beginning' would resend history).
+   */
+  startFrom?: 'beginning' | 'latest';
+}
+
+export interface Outbox {
+  readonly stream: string;
+  /** Starts the tail and the pump. */
+  start(): Promise<void>;
+  /** Stops taking and starting attempts, waits (bounded) for those in flight, releases the file. */
+  stop(): Promise<void>;
+  /** Reads the journal now instead of at the next poll (after a commit, say). */
+  wake(): void;
+  stats(): Promise<OutboxStats>;
+  deliveries(query: DeliveriesQuery): Delivery[];
+  replay(seq: number): ReplayResult;
+  replayDead(limit?: number): number;
+}
+
+export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
+  pollIntervalMs: 100,
+  pageSize: 200,
+  baseDelayMs: 1_000,
+  backoffFactor: 2,
+  maxDelayMs: 10 * 60_000,
+  attemptTimeoutMs: 10_000,
+  maxAttempts: 12,
+  concurrencyMax: 32,
+  endpointConcurrencyMax: 8,
+  backlogMax: 10_000,
+  recordCacheMax: 2_000,
+  stopTimeoutMs: 5_000,
+  deliveredRetentionMs: 7 * 24 * 3_600_000,
+  startFrom: 'beginning',
+};
+
+/** After stop() aborts attempts, how long it waits for their outcomes to be written. */
+const STOP_ABORT_GRACE_MS = 1_000;
+/** How often delivered messages past retention are pruned, and how many per go. */
+const PRUNE_INTERVAL_MS = 60_000;
+const PRUNE_BATCH_MAX = 1_000;
+/** The tail's pause after a failed journal read. */
+const TAIL_ERROR_PAUSE_MS_MAX = 5_000;
+
+const systemClock: Clock = { nowMs: () => Date.now() };
+
+export function createOutbox(deps: OutboxDeps, options: OutboxOptions = {}): Outbox {
+  return new OutboxEngine(deps, { ...OUTBOX_DEFAULTS, ...definedOnly(options) });
+}
+
+class OutboxEngine implements Outbox {
+  readonly stream: string;
+  private readonly store: DeliveryStore;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly log: OutboxLog;
+  private readonly policy: BackoffPolicy;
+  private readonly stopController = new AbortController();
+  private readonly inFlight = new Map<number, { endpoint: string; done: Promise<void> }>();
+  private readonly endpointLoad = new Map<string, number>();
+  private readonly records = new Map<number, StoredRecord>();
+  private state: 'created' | 'running' | 'stopped' = 'created';
+  private tailDone: Promise<void> = Promise.resolve();
+  private wakeTail: (() => void) | null = null;
+  private pumpTimer: NodeJS.Timeout | null = null;
+  private pumpScheduled = false;
+  private tailError: string | null = null;
+  private lastPruneMs = 0;
+
+  constructor(
+    private readonly deps: OutboxDeps,
+    private readonly options: Required<OutboxOptions>,
+  ) {
+    assertOptions(options);
+    this.stream = deps.stream;
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+    this.log = deps.log ?? (() => {});
+    this.policy = {
+      baseDelayMs: options.baseDelayMs,
+      factor: options.backoffFactor,
+      maxDelayMs: options.maxDelayMs,
+    };
+    assertBackoffPolicy(this.policy);
+    this.store = new DeliveryStore(deps.stateFile, deps.stream);
+    const recovered = this.store.recover(this.clock.nowMs());
+    if (recovered > 0) this.log('outbox.recovered', { stream: this.stream, messages: recovered });
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`outbox ${this.stream} already ${this.state}`);
+    if (this.store.cursorOrNull() === null && this.options.startFrom === 'latest') {
+      const [latest] = await this.deps.source.latestRecords(this.stream, 1);
+      this.store.take([], latest?.seq ?? 0, this.clock.nowMs());
+    }
+    this.state = 'running';
+    this.tailDone = this.tailLoop();
+    this.schedulePump();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopped';
+    this.wakeTail?.();
+    if (this.pumpTimer !== null) clearTimeout(this.pumpTimer);
+    if (wasRunning) {
+      await withTimeout(this.tailDone, this.options.stopTimeoutMs);
+      const settled = await withTimeout(this.allInFlight(), this.options.stopTimeoutMs);
+      if (!settled) {
+        // The stragglers' outcomes are written as "aborted" and they go back to pending.
+        this.stopController.abort();
+        await withTimeout(this.allInFlight(), STOP_ABORT_GRACE_MS);
+      }
+    }
+    // Attempts still open now are closed as interrupted by the next engine on this file.
+    this.store.close();
+  }
+
+  wake(): void {
+    this.wakeTail?.();
+  }
+
+  async stats(): Promise<OutboxStats> {
+    let journalSeq: number | null = null;
+    try {
+      const [latest] = await this.deps.source.latestRecords(this.stream, 1);
+      journalSeq = latest?.seq ?? 0;
+    } catch (error) {
+      this.log('outbox.stats_journal_failed', { stream: this.stream, error: messageOf(error) });
+    }
+    const cursor = this.store.cursor();
+    const oldest = this.store.oldestOpenTakenAtMs();
+    return {
+      stream: this.stream,
+      counts: this.store.counts(),
+      oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, this.clock.nowMs() - oldest),
+      cursor,
+      journalSeq,
+      lagSeq: journalSeq === null ? null : Math.max(0, journalSeq - cursor),
+      inFlight: this.inFlight.size,
+      running: this.state === 'running',
+      tailError: this.tailError,
+    };
+  }
+
+  deliveries(query: DeliveriesQuery): Delivery[] {
+    return this.store.deliveries(query);
+  }
+
+  replay(seq: number): ReplayResult {
+    const before = this.store.replay(seq, this.clock.nowMs());
+    if (before === null)
+      return { ok: false, error: 'not_found', message: `no message ${seq} in ${this.stream}` };
+    if (before === 'delivering')
+      return { ok: false, error: 'in_flight', message: `message ${seq} is being delivered` };
+    this.schedulePump();
+    return { ok: true, status: before };
+  }
+
+  replayDead(limit = REPLAY_DEAD_MAX): number {
+    const replayed = this.store.replayDead(this.clock.nowMs(), limit);
+    if (replayed > 0) this.schedulePump();
+    return replayed;
+  }
+
+  // ---- the tail ----
+
+  private async tailLoop(): Promise<void> {
+    let failures = 0;
+    while (this.state === 'running') {
+      let pageWasFull = false;
+      try {
+        pageWasFull = await this.tailOnce();
+        if (this.state === 'running') this.pruneIfDue();
+        this.tailError = null;
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.tailError = messageOf(error);
+        this.log('outbox.tail_failed', { stream: this.stream, error: this.tailError });
+      }
+      if (this.state !== 'running') return;
+      if (!pageWasFull) await this.sleepTail(this.tailPauseMs(failures));
+    }
+  }
+
+  /** Takes one page; true when the page was full, so the next one is read at once. */
+  private async tailOnce(): Promise<boolean> {
+    const room = this.options.backlogMax - this.store.openCount(this.options.backlogMax);
+    if (room <= 0) return false;
+    const limit = Math.min(this.options.pageSize, room);
+    const cursor = this.store.cursor();
+    const page = await this.deps.source.readRecords(this.stream, cursor, limit);
+    if (this.state !== 'running') return false;
+    assertPage(page, this.stream, cursor, limit);
+    if (page.length === 0) return false;
+    const taken = page.map((record) => ({
+      seq: record.seq,
+      key: record.key,
+      endpoint: this.endpointOf(record),
+    }));
+    this.store.take(taken, page[page.length - 1].seq, this.clock.nowMs());
+    for (const record of page) {
+      if (this.records.size >= this.options.recordCacheMax) break;
+      this.records.set(record.seq, record);
+    }
+    this.schedulePump();
+    return page.length === limit;
+  }
+
+  private endpointOf(record: StoredRecord): string {
+    if (this.deps.endpointOf === undefined) return this.stream;
+    try {
+      return this.deps.endpointOf(record).slice(0, ENDPOINT_CHARS_MAX);
+    } catch (error) {
+      // A record whose endpoint cannot be read must not stall the stream; its delivery will
+      // fail on the same defect and be dead-lettered after maxAttempts.
+      this.log('outbox.endpoint_failed', { seq: record.seq, error: messageOf(error) });
+      return this.stream;
+    }
+  }
+
+  private tailPauseMs(failures: number): number {
+    const backoffMs = this.options.pollIntervalMs * 2 ** Math.min(failures, 10);
+    return Math.min(backoffMs, Math.max(this.options.pollIntervalMs, TAIL_ERROR_PAUSE_MS_MAX));
+  }
+
+  private sleepTail(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeTail = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeTail = done;
+    });
+  }
+
+  private pruneIfDue(): void {
+    const now = this.clock.nowMs();
+    if (now - this.lastPruneMs < PRUNE_INTERVAL_MS) return;
+    this.lastPruneMs = now;
+    const pruned = this.store.prune(now - this.options.deliveredRetentionMs, PRUNE_BATCH_MAX);
+    if (pruned > 0) this.log('outbox.pruned', { stream: this.stream, messages: pruned });
+  }
+
+  // ---- the pump ----
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.state !== 'running') return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts every due attempt the concurrency limits allow, then arms the timer for the next. */
+  private pump(): void {
+    if (this.state !== 'running') return;
+    if (this.pumpTimer !== null) clearTimeout(this.pumpTimer);
+    const now = this.clock.nowMs();
+    // Each round saturates at least one more endpoint or runs out of work, so this many suffice.
+    const roundsMax = this.options.concurrencyMax + 1;
+    for (let round = 0; round < roundsMax; round++) {
+      const room = this.options.concurrencyMax - this.inFlight.size;
+      if (room <= 0) break;
+      const due = this.store.due(now, room, this.saturatedEndpoints());
+      const picked = pickWithinLimits(due, room, this.endpointLoad, this.options);
+      if (picked.length === 0) break;
+      for (const claimed of this.store.claim(picked, now)) this.launch(claimed);
+    }
+    this.armPumpTimer(now);
+  }
+
+  private armPumpTimer(now: number): void {
+    const next = this.store.nextDueAtMs();
+    const poll = this.options.pollIntervalMs;
+    // A message due now but blocked by a limit is picked up when an attempt finishes; the
+    // poll interval also bounds how late an injected clock that jumps ahead is noticed.
+    const delayMs = next !== null && next > now ? Math.min(next - now, poll) : poll;
+    this.pumpTimer = setTimeout(() => this.pump(), delayMs);
+  }
+
+  private saturatedEndpoints(): string[] {
+    const saturated: string[] = [];
+    for (const [endpoint, load] of this.endpointLoad)
+      if (load >= this.options.endpointConcurrencyMax) saturated.push(endpoint);
+    return saturated;
+  }
+
+  private launch(claimed: ClaimedMessage): void {
+    this.endpointLoad.set(claimed.endpoint, (this.endpointLoad.get(claimed.endpoint) ?? 0) + 1);
+    const done = this.attempt(claimed)
+      .catch((error) => {
+        // Only a failure to write the outcome lands here (the store is gone or broken); the
+        // message stays 'delivering' and the next engine on this file retries it.
+        this.log('outbox.outcome_lost', { seq: claimed.seq, error: messageOf(error) });
+      })
+      .finally(() => {
+        this.inFlight.delete(claimed.seq);
+        const load = (this.endpointLoad.get(claimed.endpoint) ?? 1) - 1;
+        if (load > 0) this.endpointLoad.set(claimed.endpoint, load);
+        else this.endpointLoad.delete(claimed.endpoint);
+        this.schedulePump();
+      });
+    this.inFlight.set(claimed.seq, { endpoint: claimed.endpoint, done });
+  }
+
+  private async attempt(claimed: ClaimedMessage): Promise<void> {
+    const record = await this.recordOf(claimed.seq);
+    const result: AttemptResult =
+      'error' in record
+        ? record.error
+        : await runAttempt({
+            deliver: this.deps.deliver,
+            record: record.record,
+            attempt: claimed.attempt,
+            timeoutMs: this.options.attemptTimeoutMs,
+            stopSignal: this.stopController.signal,
+          });
+    if (!this.store.open) return;
+    const now = this.clock.nowMs();
+    // An attempt cut short by stop() is no failure of the receiver: due again at once, and it
+    // cannot be what dead-letters the message.
+    const next: NextState =
+      !result.ok && this.stopController.signal.aborted
+        ? { status: 'pending', nextAttemptAtMs: now }
+        : nextStateOf(
+            result,
+            claimed.attemptsThisRound,
+            this.options.maxAttempts,
+            now,
+            this.policy,
+            this.random,
+          );
+    this.store.finish(claimed.seq, claimed.attempt, result, next, now);
+    if (next.status !== 'pending') this.records.delete(claimed.seq);
+    if (next.status === 'dead')
+      this.log('outbox.dead', { stream: this.stream, seq: claimed.seq, error: result.error });
+  }
+
+  /** The committed record, from the cache or else from the journal. */
+  private async recordOf(
+    seq: number,
+  ): Promise<{ record: StoredRecord } | { error: AttemptResult }> {
+    const cached = this.records.get(seq);
+    if (cached !== undefined) return { record: cached };
+    const startedMs = performance.now();
+    try {
+      const [record] = await this.deps.source.readRecords(this.stream, seq - 1, 1);
+      if (record?.seq === seq) return { record };
+      const error = `record ${seq} is not in the journal's '${this.stream}' stream`;
+      return { error: { ok: false, latencyMs: 0, error, retryable: false } };
+    } catch (error) {
+      const latencyMs = performance.now() - startedMs;
+      const text = `journal read failed: ${messageOf(error)}`;
+      return { error: { ok: false, latencyMs, error: text, retryable: true } };
+    }
+  }
+
+  private allInFlight(): Promise<unknown> {
+    return Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+  }
+}
+
+/** Takes due messages in order while their endpoints have room; the rest wait for a later pump. */
+export function pickWithinLimits(
+  due: readonly DueMessage[],
+  room: number,
+  endpointLoad: ReadonlyMap<string, number>,
+  limits: { endpointConcurrencyMax: number },
+): number[] {
+  const load = new Map(endpointLoad);
+  const picked: number[] = [];
+  for (const message of due) {
+    if (picked.length >= room) break;
+    const current = load.get(message.endpoint) ?? 0;
+    if (current >= limits.endpointConcurrencyMax) continue;
+    load.set(message.endpoint, current + 1);
+    picked.push(message.seq);
+  }
+  return picked;
+}
+
+/** The journal's answer, checked before it is trusted with the cursor. */
+function assertPage(page: readonly StoredRecord[], stream: string, after: number, limit: number) {
+  if (page.length > limit) throw new Error(`journal returned ${page.length} > ${limit} records`);
+  let previous = after;
+  for (const record of page) {
+    if (record.stream !== stream || !(record.seq > previous))
+      throw new Error(`journal page out of order at seq ${record.seq} (${record.stream})`);
+    previous = record.seq;
+  }
+}
+
+function assertOptions(options: Required<OutboxOptions>): void {
+  const positive: (keyof OutboxOptions)[] = [
+    'pollIntervalMs',
+    'pageSize',
+    'attemptTimeoutMs',
+    'maxAttempts',
+    'concurrencyMax',
+    'endpointConcurrencyMax',
+    'backlogMax',
+    'stopTimeoutMs',
+  ];
+  for (const name of positive) {
+    const value = options[name];
+    if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`outbox ${name} invalid`);
+  }
+  if (options.pageSize > TAIL_PAGE_MAX) throw new RangeError(`pageSize > ${TAIL_PAGE_MAX}`);
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise; never rejects. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true as const,
+    () => true as const,
+  );
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,108 @@
+// The delivery state store on a real SQLite file: taking and the cursor move together, restarts
+// put interrupted attempts back, and the file refuses a second owner.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { DeliveryStore } from './store.ts';
+
+let dir: string;
+let path: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'malipo-outbox-store-'));
+  path = join(dir, 'state.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const taken = (seq: number) => ({ seq, key: `k${seq}`, endpoint: 'e' });
+
+describe('delivery store', { timeout: 10_000 }, () => {
+  test('taking records and moving the cursor is one transaction', () => {
+    const store = new DeliveryStore(path, 'cb');
+    assert.equal(store.cursorOrNull(), null);
+    store.take([taken(3), taken(5)], 5, 100);
+    assert.equal(store.cursor(), 5);
+    // A bad page (a seq at or below the cursor) is refused whole: nothing taken, cursor unmoved.
+    assert.throws(() => store.take([taken(7), taken(5)], 7, 100), /outside/);
+    assert.equal(store.cursor(), 5);
+    assert.equal(store.counts().pending, 2);
+    assert.throws(() => store.take([], 4, 100), /move back/);
+    store.close();
+    const reopened = new DeliveryStore(path, 'cb');
+    assert.equal(reopened.cursor(), 5);
+    reopened.close();
+  });
+
+  test('after a restart, delivering messages are pending again and their open attempt is closed', () => {
+    const store = new DeliveryStore(path, 'cb');
+    store.take([taken(1), taken(2)], 2, 100);
+    const claimed = store.claim([1, 2], 200);
+    assert.deepEqual(
+      claimed.map((c) => [c.seq, c.attempt]),
+      [
+        [1, 1],
+        [2, 1],
+      ],
+    );
+    store.finish(1, 1, { ok: true, status: 200, latencyMs: 3 }, { status: 'delivered' }, 210);
+    store.close(); // message 2 is left 'delivering', as after a crash
+
+    const after = new DeliveryStore(path, 'cb');
+    assert.equal(after.recover(300), 1);
+    const [d1, d2] = after.deliveries({ limit: 10 });
+    assert.equal(d1.status, 'delivered');
+    assert.equal(d2.status, 'pending');
+    assert.equal(d2.nextAttemptAtMs, 300);
+    assert.match(d2.log[0].error ?? '', /interrupted/);
+    // The interrupted attempt counts: the next one is attempt 2.
+    assert.equal(after.claim([2], 400)[0].attempt, 2);
+    after.close();
+  });
+
+  test('due skips endpoints at their limit and messages not yet due', () => {
+    const store = new DeliveryStore(path, 'cb');
+    store.take(
+      [
+        { seq: 1, key: 'a', endpoint: 'x' },
+        { seq: 2, key: 'b', endpoint: 'y' },
+      ],
+      2,
+      100,
+    );
+    assert.deepEqual(
+      store.due(100, 10, ['x']).map((m) => m.seq),
+      [2],
+    );
+    assert.deepEqual(store.due(99, 10, []), []);
+    store.close();
+  });
+
+  test('prune forgets delivered messages past retention, never pending or dead ones', () => {
+    const store = new DeliveryStore(path, 'cb');
+    store.take([taken(1), taken(2), taken(3), taken(4)], 4, 0);
+    store.claim([1, 2, 3], 50);
+    const ok = { ok: true, latencyMs: 1 };
+    store.finish(1, 1, ok, { status: 'delivered' }, 100);
+    store.finish(2, 1, ok, { status: 'delivered' }, 200);
+    store.finish(3, 1, { ok: false, latencyMs: 1, error: 'x' }, { status: 'dead' }, 100);
+    assert.equal(store.prune(150, 10), 1);
+    assert.deepEqual(
+      store.deliveries({ limit: 10 }).map((d) => [d.seq, d.status]),
+      [
+        [2, 'delivered'],
+        [3, 'dead'],
+        [4, 'pending'],
+      ],
+    );
+    store.close();
+  });
+
+  test('a second store on the same file is refused while the first holds it', () => {
+    const store = new DeliveryStore(path, 'cb');
+    assert.throws(() => new DeliveryStore(path, 'cb'), /in use by another engine/);
+    store.close();
+    new DeliveryStore(path, 'cb').close();
+  });
+});
