@@ -92,6 +92,7 @@ export class LedgerClient extends EventEmitter {
   private flushScheduled = false;
   private nextId = 1;
   private stopped: Error | null = null;
+  private closing = false;
   private readonly batches = new Map<number, Pending[]>();
   private readonly waiters = new Map<number, Waiter>();
   private readonly batchEventsMax: number;
@@ -212,19 +213,25 @@ export class LedgerClient extends EventEmitter {
 
   /** Commits what is queued, writes a checkpoint and stops the writer. */
   async close(): Promise<void> {
-    if (this.stopped !== null) return;
-    while (this.queue.length > 0 || this.inFlight > 0) await new Promise((r) => setTimeout(r, 2));
-    const id = this.nextId++;
-    await new Promise<void>((resolve, reject) => {
-      this.waiters.set(id, { resolve: resolve as (v: never) => void, reject });
-      this.post({ type: 'close', id });
-    });
-    this.stopped = new LedgerStoppedError('closed');
-    await this.worker.terminate();
+    if (this.stopped !== null || this.closing) return;
+    // From here on new work is refused; what is already queued still commits.
+    this.closing = true;
+    while ((this.queue.length > 0 || this.inFlight > 0) && this.stopped === null) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    if (this.stopped === null) {
+      const id = this.nextId++;
+      await new Promise<void>((resolve, reject) => {
+        this.waiters.set(id, { resolve: resolve as (v: never) => void, reject });
+        this.post({ type: 'close', id });
+      }).catch(() => undefined);
+    }
+    this.stop('closed');
   }
 
   private enqueue(op: WireOp): Promise<OpSlice> {
     if (this.stopped !== null) return Promise.reject(this.stopped);
+    if (this.closing) return Promise.reject(new LedgerStoppedError('closing'));
     // A records-only op carries no events but still takes a slot in the queue.
     const count = weightOf(op);
     if (count === 0) return Promise.resolve({ batch: EMPTY_BATCH, offset: 0, count: 0 });
@@ -277,6 +284,7 @@ export class LedgerClient extends EventEmitter {
 
   private read<T>(request: ReadRequest): Promise<T> {
     if (this.stopped !== null) return Promise.reject(this.stopped);
+    if (this.closing) return Promise.reject(new LedgerStoppedError('closing'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiters.set(id, { resolve: resolve as (v: never) => void, reject });
@@ -323,17 +331,21 @@ export class LedgerClient extends EventEmitter {
   }
 
   /** Fails everything outstanding; the owner decides whether to restart (see 'fatal'). */
+  /** Fails everything outstanding and releases the thread; 'fatal' unless we were closing. */
   private stop(reason: string): void {
     if (this.stopped !== null) return;
     const error = new LedgerStoppedError(reason);
     this.stopped = error;
+    this.inFlight = 0;
+    // A writer whose commit failed may still hold connections (PostgreSQL): end the thread.
+    void this.worker.terminate();
     for (const batch of this.batches.values()) for (const p of batch) p.reject(error);
     for (const p of this.queue) p.reject(error);
     for (const w of this.waiters.values()) w.reject(error);
     this.batches.clear();
     this.queue.length = 0;
     this.waiters.clear();
-    if (this.listenerCount('fatal') > 0) this.emit('fatal', error);
+    if (!this.closing && this.listenerCount('fatal') > 0) this.emit('fatal', error);
   }
 }
 

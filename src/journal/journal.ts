@@ -68,7 +68,8 @@ export interface JournalBatch {
 
 /** What recovery streams back. */
 export interface RecoverySink {
-  account(account: AccountSnapshot): void;
+  /** An account as recovered; `dirtySinceTs` > 0 when rows replayed past its stored counters. */
+  account(account: AccountSnapshot, dirtySinceTs: number): void;
   openPending(transfer: Transfer): void;
   transferId(id: string, timestamp: number): void;
   lastTimestamp(timestamp: number): void;

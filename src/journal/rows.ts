@@ -234,8 +234,16 @@ export function pushAccountValues(out: SqlValue[], a: AccountSnapshot): void {
   );
 }
 
-/** Recovery: a row's absolute "balance after" values and chain positions replace what is held. */
-export function applyEntry(accounts: Map<string, AccountSnapshot>, row: EntryColumns): void {
+/**
+ * Recovery: a row's absolute "balance after" values and chain positions replace what is held.
+ * `replayedSince` remembers, per account, the first row replayed onto it: those accounts are
+ * ahead of the accounts table, so they are dirty until their next checkpoint.
+ */
+export function applyEntry(
+  accounts: Map<string, AccountSnapshot>,
+  row: EntryColumns,
+  replayedSince: Map<string, number>,
+): void {
   const debit = accounts.get(row.debit_account_id);
   const credit = accounts.get(row.credit_account_id);
   if (debit === undefined || credit === undefined) {
@@ -249,4 +257,7 @@ export function applyEntry(accounts: Map<string, AccountSnapshot>, row: EntryCol
     entryCount: Number(row.cr_seq),
     lastEntryTs: Number(row.ts),
   });
+  const ts = Number(row.ts);
+  if (!replayedSince.has(debit.id)) replayedSince.set(debit.id, ts);
+  if (!replayedSince.has(credit.id)) replayedSince.set(credit.id, ts);
 }

@@ -126,11 +126,12 @@ export class Writer {
     await options.journal.open();
     const state = writer.state;
     await options.journal.recover({
-      account: (account) => state.loadAccount(account),
+      account: (account, dirtySinceTs) => state.loadAccount(account, dirtySinceTs),
       openPending: (transfer) => state.loadOpenPending(transfer),
       transferId: (id, timestamp) => state.loadTransferId(id, timestamp),
       lastTimestamp: (timestamp) => state.loadTimestamp(timestamp),
     });
+    state.finishRecovery();
     assertInvariants(state.accounts.values());
     return writer;
   }

@@ -162,6 +162,7 @@ export class LedgerState {
   private readonly dirty = new Set<AccountState>();
   private changes: StateChanges = emptyChanges(0);
   private newAccounts: AccountState[] = [];
+  private recoveredDirty: AccountState[] = [];
 
   constructor(options: LedgerStateOptions = {}) {
     this.resolvedMax = options.resolvedPendingsMax ?? RESOLVED_PENDINGS_DEFAULT;
@@ -175,9 +176,22 @@ export class LedgerState {
   // ---- Recovery -------------------------------------------------------------------------------
 
   /** Recovery: install an account with its counters and chain position as stored. */
-  loadAccount(account: AccountSnapshot): void {
-    this.accounts.set(account.id, { ...account, dirtySinceTs: 0 });
+  loadAccount(account: AccountSnapshot, dirtySinceTs = 0): void {
+    const state: AccountState = { ...account, dirtySinceTs };
+    this.accounts.set(account.id, state);
+    if (dirtySinceTs > 0) this.recoveredDirty.push(state);
     this.lastTimestamp = Math.max(this.lastTimestamp, account.timestamp, account.lastEntryTs);
+  }
+
+  /**
+   * Recovery: accounts whose counters came from replayed rows are ahead of the accounts table.
+   * They join the dirty set oldest first, so the next checkpoints write them before recovery's
+   * starting point moves past the rows they came from.
+   */
+  finishRecovery(): void {
+    this.recoveredDirty.sort((a, b) => a.dirtySinceTs - b.dirtySinceTs);
+    for (const account of this.recoveredDirty) this.dirty.add(account);
+    this.recoveredDirty = [];
   }
 
   /** Recovery: an unresolved pending transfer. */

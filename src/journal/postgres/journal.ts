@@ -76,6 +76,9 @@ export class PostgresJournal implements Journal {
       application_name: 'malipo-journal',
       types,
     });
+    // An idle connection dropped by the server must not take the thread down; the next query
+    // opens a new one, and a commit on a broken connection fails and stops the writer.
+    pool.on('error', () => {});
     // Acknowledge only once the commit is durable (and on synchronous standbys, if any).
     pool.on(
       'connect',
@@ -118,6 +121,7 @@ export class PostgresJournal implements Journal {
     );
     const from = Number(meta?.value ?? 0);
     const accounts = new Map<string, AccountSnapshot>();
+    const replayedSince = new Map<string, number>();
     for (const row of await this.rows<AccountRow>('SELECT * FROM accounts'))
       accounts.set(row.id, accountFromRow(row));
     await this.pages<EntryColumns>(
@@ -125,9 +129,10 @@ export class PostgresJournal implements Journal {
        UNION ALL SELECT ts, debit_account_id, credit_account_id, ${ENTRY_TAIL} FROM expiries WHERE ts >= $1) e
        WHERE ts > $2 ORDER BY ts LIMIT $3`,
       from,
-      (row) => applyEntry(accounts, row),
+      (row) => applyEntry(accounts, row, replayedSince),
     );
-    for (const account of accounts.values()) sink.account(account);
+    for (const account of accounts.values())
+      sink.account(account, replayedSince.get(account.id) ?? 0);
     const open = await this.rows<TransferRow>(`
       SELECT * FROM transfers t WHERE (t.flags & 2) = 2
         AND NOT EXISTS (SELECT 1 FROM transfers r WHERE r.pending_id = t.id)

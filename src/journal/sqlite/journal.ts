@@ -90,12 +90,14 @@ export class SqliteJournal implements Journal {
       (s.getMeta.get('recover_from_ts') as { value: string } | undefined)?.value ?? 0,
     );
     const accounts = new Map<string, AccountSnapshot>();
+    const replayedSince = new Map<string, number>();
     for (const row of s.allAccounts.iterate() as Iterable<AccountRow>)
       accounts.set(row.id, accountFromRow(row));
     // Every change since the oldest unwritten one carries absolute values: the latest row wins.
     for (const row of s.entriesSince.iterate(from, from) as Iterable<EntryColumns>)
-      applyEntry(accounts, row);
-    for (const account of accounts.values()) sink.account(account);
+      applyEntry(accounts, row, replayedSince);
+    for (const account of accounts.values())
+      sink.account(account, replayedSince.get(account.id) ?? 0);
     for (const row of s.openPendings.iterate() as Iterable<TransferRow>)
       sink.openPending(transferFromRow(row));
     for (const row of s.allTransferIds.iterate() as Iterable<{ id: string; ts: number }>)
