@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { describeDemo } from '../payments/demo.ts';
 import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { describeSandboxApp } from '../daraja/platform/index.ts';
 import { forecastCommand } from './forecast.ts';
+import { runStkCommand } from './stk.ts';
 import { phoneCommand } from './phone.ts';
 
 const USAGE = `usage: malipo <command> [options]
@@ -14,6 +16,7 @@ commands:
       --port N, --host H, --data DIR, --database-url URL (PostgreSQL; default: SQLite in DIR)
   phone <msisdn> [--url http://127.0.0.1:8080] [--code '*334#']   a handset on the USSD menu
   forecast [--url http://127.0.0.1:8080] [--data DIR]              the next 24 h of traffic and capacity
+  stk approve|cancel|pending …                                     answer an STK push prompt (see malipo stk --help)
 `;
 
 async function serve(args: string[]): Promise<void> {
@@ -43,6 +46,7 @@ async function serve(args: string[]): Promise<void> {
     console.log(describeDemo());
     console.log(`  try the handset: npx malipo phone 0712345678 --url ${server.url}`);
   }
+  if (server.darajaSandbox !== null) console.log(describeSandboxApp(server.darajaSandbox, server.url));
   const stop = async () => {
     await server.close();
     process.exit(0);
@@ -60,6 +64,9 @@ async function main(argv: string[]): Promise<void> {
       return phoneCommand(rest);
     case 'forecast':
       return forecastCommand(rest);
+    case 'stk':
+      process.exitCode = await runStkCommand(rest);
+      return;
     case 'help':
     case '--help':
       console.log(USAGE);

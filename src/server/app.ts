@@ -4,6 +4,12 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerLedgerAdminRoutes } from '../admin/ledger-routes.ts';
+import {
+  createDarajaPlatform,
+  type SandboxApp,
+  seedSandboxApp,
+  stkPromptMenuItem,
+} from '../daraja/platform/index.ts';
 import { LiveTraffic } from '../forecast/live.ts';
 import { registerForecastRoutes } from '../forecast/routes.ts';
 import { LedgerClient } from '../journal/client.ts';
@@ -30,6 +36,8 @@ export interface RunningServer {
   payments: PaymentsService;
   url: string;
   seededDemo: boolean;
+  /** The ready sandbox app (keys, shortcode, passkey, initiator), when seeding the demo. */
+  darajaSandbox: SandboxApp | null;
   close(): Promise<void>;
 }
 
@@ -54,13 +62,29 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     defaultOverdraftLimitCents: 500_000,
     hooks,
   });
+  const daraja = await createDarajaPlatform({
+    payments,
+    ledger,
+    dataDir: config.dataDir,
+    sandbox: config.sandbox,
+    adminToken: config.adminToken,
+  });
+  // The platform needs the payments service, and payments need its hooks: install them now.
+  payments.context.deps.hooks = combineHooks(hooks, daraja.hooks);
   const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
+  const darajaSandbox = config.sandbox && config.seedDemo ? await seedSandboxApp(daraja) : null;
   const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
   registerHealthRoutes(app, { ledger, journalKind: config.journal.kind });
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
   registerForecastRoutes(app, { live, adminToken: config.adminToken });
-  registerUssdRoutes(app, { payments });
+  daraja.registerRoutes(app);
+  // A pending STK push shows as an extra item at the top of the customer's menu.
+  const stkItem = stkPromptMenuItem(daraja);
+  registerUssdRoutes(app, {
+    payments,
+    extraItems: (dialler) => (daraja.pendingPromptFor(dialler.msisdn) === null ? [] : [stkItem]),
+  });
   live.start();
   const gateway =
     config.smsApi === null
@@ -77,6 +101,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     senderId: market.sms.senderId,
   });
   await sms.start();
+  await daraja.start();
   const daily = startDailyJobs(payments);
   ledger.on('fatal', (error: Error) => {
     // The writer stopped: memory may be ahead of the journal. Exit so a supervisor restarts us
@@ -91,10 +116,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     payments,
     url: address,
     seededDemo,
+    darajaSandbox,
     async close() {
       clearInterval(daily);
       live.close();
       await app.close();
+      await daraja.close();
       await sms.stop();
       await gateway.close();
       await ledger.close();

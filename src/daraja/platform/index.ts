@@ -1,0 +1,28 @@
+// The Daraja-compatible partner API as a running service: what the server wires up.
+
+export { ADMIN_PREFIX, PROMPT_ANSWER_STATUS } from './admin-routes.ts';
+export { type CallbackBody, callbackRecord, renderCallback } from './callbacks.ts';
+export {
+  type CallbackDeliveryOptions,
+  callbackEndpointOf,
+  createCallbackDeliverer,
+  deliverCallback,
+} from './deliver.ts';
+export {
+  CALLBACK_STREAM,
+  PLATFORM_STREAM,
+  REQUEST_STREAM,
+  TEST_BEHAVIOUR_MODES,
+  type TestBehaviourMode,
+} from './model.ts';
+export {
+  CALLBACK_OUTBOX_STATE_FILE,
+  createDarajaPlatform,
+  type DarajaPlatform,
+  type DarajaPlatformDeps,
+  type DarajaPlatformOptions,
+} from './platform.ts';
+export { CERTIFICATE_PATH, PORTAL_PREFIX } from './portal-routes.ts';
+export { describeSandboxApp, type SandboxApp, seedSandboxApp } from './sandbox.ts';
+export type { PendingPrompt, PromptAnswer, PromptAnswerOutcome } from './stk.ts';
+export { STK_MENU_KEY, stkPromptMenuItem } from './ussd-item.ts';

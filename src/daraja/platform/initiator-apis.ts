@@ -1,0 +1,622 @@
+// The initiator APIs (B2C, Business to Pochi, B2B, top-up, tax, transaction status, account
+// balance, reversal) share one life cycle, as on M-Pesa:
+//
+// 1. accept: the initiator's SecurityCredential is checked; the request is committed as
+//    'request_accepted' (without its credential) before the acknowledgement is sent. A wrong or
+//    locked credential is not an HTTP error: its failure result is committed in that same append,
+//    to be delivered to the ResultURL (B2C's 2001 sample).
+// 2. process, after the acknowledgement: the money moves with its result callback and a
+//    'request_completed' event in one ledger submission; a refusal appends its failure result and
+//    the event together.
+// 3. restore, at start: an accepted request without its completion moved no money (completion
+//    commits with the money), so it is processed now, or, when it waited too long, answered on
+//    its QueueTimeOutURL.
+import type { LedgerClient } from '../../journal/client.ts';
+import type { JournalRecord } from '../../journal/journal.ts';
+import { orgAccountId } from '../../payments/accounts.ts';
+import type { TransactionRecord } from '../../payments/chains.ts';
+import type { CommitRecords } from '../../payments/context.ts';
+import { PartyLocks } from '../../payments/locks.ts';
+import type { Outcome, Receipt } from '../../payments/model.ts';
+import type { PaymentsService } from '../../payments/service.ts';
+import { GATEWAY_ERRORS, RESULT_CODES, type ResultCodeSpec } from '../errors.ts';
+import { type DarajaIdGenerator, placeholderTransactionId } from '../ids.ts';
+import {
+  authenticateInitiator,
+  COMMAND_ROLES,
+  type InitiatorPolicy,
+  initiatorKey,
+} from '../initiator.ts';
+import { BoundedLruCache } from '../lru.ts';
+import type { CredentialDecryptor, SecurityCredentialCache } from '../security-credential.ts';
+import { publicName, type ResultApi, requestAcceptedResponse } from '../shapes.ts';
+import { callbackRecord, type ResultDetail } from './callbacks.ts';
+import { type DarajaAnswer, fail, type IdSequence, ok } from './http.ts';
+import { balanceAccounts, principalOf, statusDetails } from './lookups.ts';
+import {
+  type AcceptedRequest,
+  type Clock,
+  type DarajaApp,
+  type InitiatorRequestKind,
+  ORIGINATOR_IDS_REMEMBERED_MAX,
+  type PlatformEvent,
+  type RequestEvent,
+} from './model.ts';
+import { type ResultContext, resultForRefusal } from './result-codes.ts';
+import { PlatformState, requestRecord } from './state.ts';
+import type { BackgroundTasks } from './tasks.ts';
+
+const TAX_AUTHORITY_NAME = 'Kenya Revenue Authority';
+
+export interface InitiatorApiDeps {
+  readonly payments: PaymentsService;
+  readonly ledger: LedgerClient;
+  readonly state: PlatformState;
+  readonly ids: DarajaIdGenerator;
+  readonly sequence: IdSequence;
+  readonly clock: Clock;
+  readonly decryptor: CredentialDecryptor;
+  readonly credentialCache: SecurityCredentialCache;
+  readonly initiatorPolicy: InitiatorPolicy;
+  readonly tasks: BackgroundTasks;
+  readonly queueTimeoutMs: number;
+  readonly currency: string;
+  readonly taxAuthorityShortcode: string;
+  readonly onCommitted: () => void;
+  readonly log: (event: string, fields: Record<string, unknown>) => void;
+}
+
+/** One initiator request as the route parsed it. */
+export interface InitiatorRequest {
+  readonly kind: InitiatorRequestKind;
+  readonly app: DarajaApp;
+  /** The shortcode the initiator belongs to (PartyA, or ReceiverParty for a reversal). */
+  readonly shortcode: string;
+  readonly initiatorName: string;
+  readonly securityCredential: string;
+  readonly commandId: string;
+  /** B2C v3's partner-chosen id (the duplicate key); null where Malipo issues it. */
+  readonly originatorConversationId: string | null;
+  readonly resultUrl: string;
+  readonly queueTimeOutUrl: string;
+  readonly command: Readonly<Record<string, string | number | null>>;
+}
+
+const API_OF: Readonly<Record<InitiatorRequestKind, ResultApi>> = {
+  b2c: 'b2c',
+  b2b: 'b2b',
+  top_up: 'b2b',
+  tax: 'taxRemittance',
+  status: 'transactionStatus',
+  balance: 'accountBalance',
+  reversal: 'reversal',
+};
+
+export class InitiatorApis {
+  readonly #originators = new BoundedLruCache<string, true>(ORIGINATOR_IDS_REMEMBERED_MAX);
+  readonly #receipts = new BoundedLruCache<string, string>(ORIGINATOR_IDS_REMEMBERED_MAX);
+  readonly #idsOfReceipt = new BoundedLruCache<
+    string,
+    { conversationId: string; originatorConversationId: string }
+  >(ORIGINATOR_IDS_REMEMBERED_MAX);
+  readonly #locks = new PartyLocks();
+  /** Result records for commands whose payments call has no `outbox` (see recordsFor). */
+  readonly #pendingRecords = new Map<string, CommitRecords>();
+
+  constructor(private readonly deps: InitiatorApiDeps) {}
+
+  /** Checks the credential, commits the acceptance, and schedules the work. */
+  async accept(request: InitiatorRequest, nowMs: number): Promise<DarajaAnswer> {
+    const duplicateKey =
+      request.originatorConversationId === null
+        ? null
+        : `${request.shortcode}:${request.originatorConversationId}`;
+    if (duplicateKey !== null && this.#originators.get(duplicateKey) !== undefined) {
+      return fail(GATEWAY_ERRORS.duplicateOriginatorConversationId);
+    }
+    if (!this.deps.tasks.hasRoom()) return fail(GATEWAY_ERRORS.systemBusy);
+    if (duplicateKey !== null) this.#originators.set(duplicateKey, true);
+    try {
+      const accepted = await this.#locks.with(
+        [initiatorKey({ shortcode: request.shortcode, name: request.initiatorName })],
+        () => this.#authenticate(request, nowMs),
+      );
+      // Outside the initiator's lock: one initiator's requests commit together (group commit).
+      if (accepted.records !== null) await this.deps.ledger.appendRecords(accepted.records);
+      if (accepted.authenticated) this.#schedule(accepted.request);
+      const { conversationId, originatorConversationId } = accepted.request;
+      return ok(requestAcceptedResponse({ conversationId, originatorConversationId }));
+    } catch (error) {
+      if (duplicateKey !== null) this.#originators.delete(duplicateKey);
+      throw error;
+    }
+  }
+
+  /**
+   * Checks the credential holding the initiator's lock. A change to the initiator (a failure
+   * counted, a lock, a reset) commits under the lock, so concurrent failures are all counted;
+   * otherwise the acceptance's records are returned for the caller to commit.
+   */
+  async #authenticate(request: InitiatorRequest, nowMs: number) {
+    const initiator = this.deps.state.initiator(request.shortcode, request.initiatorName);
+    const auth = await authenticateInitiator(
+      {
+        initiator,
+        securityCredential: request.securityCredential,
+        requiredRole: COMMAND_ROLES[request.commandId] ?? 'b2c',
+        nowMs,
+      },
+      {
+        decryptor: this.deps.decryptor,
+        cache: this.deps.credentialCache,
+        policy: this.deps.initiatorPolicy,
+      },
+    );
+    const sequence = this.deps.sequence.next();
+    const accepted: AcceptedRequest = {
+      kind: request.kind,
+      appId: request.app.id,
+      conversationId: this.deps.ids.conversationId(sequence, nowMs),
+      originatorConversationId:
+        request.originatorConversationId ?? this.deps.ids.originatorConversationId(sequence),
+      acceptedAtMs: nowMs,
+      resultUrl: request.resultUrl,
+      queueTimeOutUrl: request.queueTimeOutUrl,
+      command: { ...request.command, shortcode: request.shortcode, commandId: request.commandId },
+    };
+    const events: PlatformEvent[] =
+      auth.changed && auth.initiator !== null
+        ? [{ type: 'initiator_saved', initiator: auth.initiator }]
+        : [];
+    const records: JournalRecord[] = [
+      ...events.map((event) => PlatformState.record(event)),
+      requestRecord({ type: 'request_accepted', request: accepted }),
+      ...(auth.ok ? [] : this.#failureRecords(accepted, auth.result, nowMs)),
+    ];
+    if (auth.ok && events.length === 0) return { request: accepted, authenticated: true, records };
+    await this.deps.ledger.appendRecords(records);
+    for (const event of events) this.deps.state.apply(event);
+    if (!auth.ok) {
+      this.deps.log('daraja.initiator_refused', {
+        conversationId: accepted.conversationId,
+        failure: auth.failure,
+      });
+      this.deps.onCommitted();
+    }
+    return { request: accepted, authenticated: auth.ok, records: null };
+  }
+
+  #schedule(request: AcceptedRequest): void {
+    const started = this.deps.tasks.run(`initiator:${request.kind}`, () => this.#process(request));
+    if (started) return;
+    // No room left since the check in accept(): the request waited too long, as a queue time-out.
+    this.#timeOut(request)
+      .then(() => this.deps.onCommitted())
+      .catch((error: Error) =>
+        this.deps.log('daraja.request_not_started', {
+          conversationId: request.conversationId,
+          error: error.message,
+        }),
+      );
+  }
+
+  async #process(request: AcceptedRequest): Promise<void> {
+    try {
+      await this.#execute(request);
+    } catch (error) {
+      // The request did not commit; its partner hears of it on the QueueTimeOutURL.
+      this.deps.log('daraja.request_failed', {
+        conversationId: request.conversationId,
+        error: String(error),
+      });
+      await this.#timeOut(request);
+    }
+    this.deps.onCommitted();
+  }
+
+  async #execute(request: AcceptedRequest): Promise<void> {
+    switch (request.kind) {
+      case 'b2c':
+        return this.#b2c(request);
+      case 'b2b':
+      case 'tax':
+        return this.#b2b(request);
+      case 'top_up':
+        return this.#topUp(request);
+      case 'balance':
+        return this.#balance(request);
+      case 'status':
+        return this.#status(request);
+      case 'reversal':
+        return this.#reversal(request);
+    }
+  }
+
+  /** Runs a money command; its result and completion commit with it, or with its refusal. */
+  async #money(
+    request: AcceptedRequest,
+    context: ResultContext,
+    run: (outbox: CommitRecords) => Promise<Outcome<{ receipt: Receipt }>>,
+    detail: (txn: TransactionRecord) => ResultDetail,
+  ): Promise<void> {
+    const outbox: CommitRecords = (txn) =>
+      this.#successRecords(request, detail(txn), txn.receipt, txn.timestampMs);
+    const outcome = await run(outbox);
+    if (outcome.ok) return;
+    const result = resultForRefusal(context, outcome);
+    await this.deps.ledger.appendRecords(
+      this.#failureRecords(request, result, this.deps.clock.nowMs()),
+    );
+  }
+
+  #b2c(request: AcceptedRequest): Promise<void> {
+    const c = request.command;
+    const shortcode = String(c.shortcode);
+    return this.#money(
+      request,
+      'b2c',
+      (outbox) =>
+        this.deps.payments.businessToCustomer({
+          shortcode,
+          to: String(c.partyB),
+          amountCents: Number(c.amountCents),
+          commandId: String(c.commandId),
+          remarks: String(c.remarks ?? ''),
+          // Partner-chosen in v3: a repeat that outlived the duplicate cache is still refused.
+          requestKey: `daraja:b2c:${shortcode}:${request.originatorConversationId}`,
+          channel: 'daraja',
+          meta: this.#meta(request),
+          outbox,
+        }),
+      (txn) => ({
+        type: 'b2c',
+        amountCents: txn.amountCents,
+        receipt: txn.receipt,
+        receiverMsisdn: txn.to.id,
+        receiverName: `${txn.meta?.firstName ?? ''} ${txn.meta?.lastName ?? ''}`.trim(),
+        completedAtMs: txn.timestampMs,
+        utilityAccountId: orgAccountId(shortcode, 'utility'),
+        workingAccountId: orgAccountId(shortcode, 'working'),
+        chargesAccountId: orgAccountId(shortcode, 'charges'),
+      }),
+    );
+  }
+
+  async #b2b(request: AcceptedRequest): Promise<void> {
+    const c = request.command;
+    const [from, to] = [String(c.shortcode), String(c.partyB)];
+    if (request.kind === 'tax') await this.#ensureTaxAuthority();
+    const toTill = c.commandId === 'BusinessBuyGoods';
+    return this.#money(
+      request,
+      'b2b',
+      (outbox) =>
+        this.deps.payments.businessToBusiness({
+          from,
+          to,
+          toTill,
+          amountCents: Number(c.amountCents),
+          accountReference: c.accountReference === null ? undefined : String(c.accountReference),
+          commandId: String(c.commandId),
+          requestKey: `daraja:b2b:${request.conversationId}`,
+          channel: 'daraja',
+          meta: this.#meta(request),
+          outbox,
+        }),
+      (txn) =>
+        this.#b2bDetail(
+          txn,
+          orgAccountId(from, 'utility'),
+          'Utility Account',
+          to,
+          c.accountReference,
+        ),
+    );
+  }
+
+  /** Working → utility of one organisation (B2C account top-up, MMF → utility). */
+  async #topUp(request: AcceptedRequest): Promise<void> {
+    const c = request.command;
+    const [shortcode, partyB] = [String(c.shortcode), String(c.partyB)];
+    if (partyB !== shortcode) {
+      // Malipo's payments service moves money between one organisation's own accounts only.
+      const records = this.#failureRecords(
+        request,
+        RESULT_CODES.notPermittedByProductAssignment,
+        this.deps.clock.nowMs(),
+      );
+      return this.deps.ledger.appendRecords(records);
+    }
+    const requestKey = `daraja:top-up:${request.conversationId}`;
+    return this.#money(
+      request,
+      'b2b',
+      async (outbox) => {
+        this.#pendingRecords.set(requestKey, outbox);
+        try {
+          return await this.deps.payments.moveBetweenOrgAccounts({
+            shortcode,
+            from: 'working',
+            to: 'utility',
+            amountCents: Number(c.amountCents),
+            requestKey,
+          });
+        } finally {
+          this.#pendingRecords.delete(requestKey);
+        }
+      },
+      (txn) =>
+        this.#b2bDetail(
+          txn,
+          orgAccountId(shortcode, 'working'),
+          'Working Account',
+          partyB,
+          c.accountReference,
+        ),
+    );
+  }
+
+  #b2bDetail(
+    txn: TransactionRecord,
+    debitAccountId: string,
+    debitAccountName: string,
+    partyB: string,
+    accountReference: string | number | null,
+  ): ResultDetail {
+    const registry = this.deps.payments.context.registry;
+    const name = registry.orgs.get(partyB)?.name ?? registry.tills.get(partyB)?.name ?? '';
+    return {
+      type: 'b2b',
+      amountCents: txn.amountCents,
+      currency: this.deps.currency,
+      debitAccountId,
+      debitAccountName,
+      completedAtMs: txn.timestampMs,
+      chargesCents: txn.feeCents === 0 ? null : txn.feeCents,
+      receiverPartyPublicName: publicName(partyB, name),
+      billReferenceNumber: accountReference === null ? '' : String(accountReference),
+    };
+  }
+
+  /** Commits with any transaction: the result of a command that could not carry an outbox. */
+  recordsFor(txn: TransactionRecord): JournalRecord[] {
+    return this.#pendingRecords.get(txn.requestKey)?.(txn) ?? [];
+  }
+
+  async #balance(request: AcceptedRequest): Promise<void> {
+    const registry = this.deps.payments.context.registry;
+    const party = String(request.command.shortcode);
+    const shortcode = registry.orgs.has(party) ? party : registry.tills.get(party)?.shortcode;
+    const nowMs = this.deps.clock.nowMs();
+    if (shortcode === undefined) {
+      return this.deps.ledger.appendRecords(
+        this.#failureRecords(request, RESULT_CODES.unresolvedPrimaryParty, nowMs),
+      );
+    }
+    const detail: ResultDetail = {
+      type: 'balance',
+      currency: this.deps.currency,
+      completedAtMs: nowMs,
+      accounts: balanceAccounts(shortcode),
+    };
+    // Appended with balancesOf: the balances are the ledger's as of this record's commit.
+    await this.deps.ledger.appendRecords(
+      this.#successRecords(request, detail, placeholderTransactionId(nowMs), nowMs),
+    );
+  }
+
+  async #status(request: AcceptedRequest): Promise<void> {
+    const c = request.command;
+    const nowMs = this.deps.clock.nowMs();
+    const receipt =
+      c.transactionId !== null && c.transactionId !== undefined
+        ? String(c.transactionId)
+        : this.#receipts.get(String(c.originalConversationId));
+    const ids = receipt === undefined ? undefined : this.#idsOfReceipt.get(receipt);
+    const details =
+      receipt === undefined
+        ? null
+        : await statusDetails(
+            this.deps.ledger,
+            this.deps.payments.context.registry,
+            {
+              receipt,
+              conversationId: ids?.conversationId ?? '',
+              originatorConversationId: ids?.originatorConversationId ?? '',
+              occasion: c.occasion === null || c.occasion === undefined ? null : String(c.occasion),
+              currency: this.deps.currency,
+            },
+            String(c.partyA),
+          );
+    // Unknown, or not this party's: the same answer, so a query reveals no one else's receipts.
+    const records =
+      details === null
+        ? this.#failureRecords(request, RESULT_CODES.originalTransactionInvalid, nowMs)
+        : this.#successRecords(request, { type: 'status', details }, details.receiptNo, nowMs);
+    await this.deps.ledger.appendRecords(records);
+  }
+
+  async #reversal(request: AcceptedRequest): Promise<void> {
+    const c = request.command;
+    const [shortcode, original] = [String(c.shortcode), String(c.transactionId)];
+    const principal = await principalOf(this.deps.ledger, original);
+    if (principal !== null && principal.amount !== Number(c.amountCents)) {
+      const records = this.#failureRecords(
+        request,
+        RESULT_CODES.originalTransactionInvalid,
+        this.deps.clock.nowMs(),
+      );
+      return this.deps.ledger.appendRecords(records);
+    }
+    const registry = this.deps.payments.context.registry;
+    return this.#money(
+      request,
+      'reversal',
+      (outbox) =>
+        this.deps.payments.reverseByBusiness({
+          shortcode,
+          originalReceipt: original,
+          requestKey: `daraja:reversal:${request.conversationId}`,
+          channel: 'daraja',
+          outbox,
+        }),
+      (txn) => ({
+        type: 'reversal',
+        currency: this.deps.currency,
+        debitAccountId: txn.from.account,
+        debitAccountName: 'Utility Account',
+        amountCents: txn.amountCents,
+        completedAtMs: txn.timestampMs,
+        originalTransactionId: original,
+        creditPartyPublicName: publicName(
+          txn.to.id,
+          `${registry.customers.get(txn.to.id)?.firstName ?? ''} ${registry.customers.get(txn.to.id)?.lastName ?? ''}`.trim(),
+        ),
+        debitPartyPublicName: publicName(shortcode, registry.orgs.get(shortcode)?.name ?? ''),
+      }),
+    );
+  }
+
+  async #ensureTaxAuthority(): Promise<void> {
+    const shortcode = this.deps.taxAuthorityShortcode;
+    if (this.deps.payments.context.registry.orgs.has(shortcode)) return;
+    const outcome = await this.deps.payments.registerOrganization({
+      shortcode,
+      name: TAX_AUTHORITY_NAME,
+      kind: 'paybill',
+    });
+    if (!outcome.ok && outcome.error !== 'already_registered') {
+      throw new Error(`registering the tax authority ${shortcode}: ${outcome.message}`);
+    }
+  }
+
+  #meta(request: AcceptedRequest): Record<string, string> {
+    return {
+      conversationId: request.conversationId,
+      originatorConversationId: request.originatorConversationId,
+    };
+  }
+
+  #completed(
+    request: AcceptedRequest,
+    result: ResultCodeSpec,
+    receipt: string | null,
+    atMs: number,
+  ): JournalRecord {
+    const { conversationId, originatorConversationId } = request;
+    return requestRecord({
+      type: 'request_completed',
+      conversationId,
+      originatorConversationId,
+      result,
+      receipt,
+      atMs,
+    });
+  }
+
+  #successRecords(
+    request: AcceptedRequest,
+    detail: ResultDetail,
+    transactionId: string,
+    atMs: number,
+  ): JournalRecord[] {
+    const ids = {
+      originatorConversationId: request.originatorConversationId,
+      conversationId: request.conversationId,
+      transactionId,
+    };
+    const receipt = detail.type === 'balance' || detail.type === 'status' ? null : transactionId;
+    const url = request.resultUrl;
+    const body = {
+      kind: 'result' as const,
+      url,
+      api: API_OF[request.kind],
+      ids,
+      result: RESULT_CODES.success,
+      queueTimeOutUrl: request.queueTimeOutUrl,
+      detail,
+    };
+    if (receipt !== null) this.#remember(request, receipt);
+    return [
+      callbackRecord(request.appId, request.conversationId, body),
+      this.#completed(request, RESULT_CODES.success, receipt, atMs),
+    ];
+  }
+
+  #failureRecords(request: AcceptedRequest, result: ResultCodeSpec, atMs: number): JournalRecord[] {
+    const ids = {
+      originatorConversationId: request.originatorConversationId,
+      conversationId: request.conversationId,
+      transactionId: placeholderTransactionId(atMs),
+    };
+    const url = request.resultUrl;
+    const body = {
+      kind: 'result' as const,
+      url,
+      api: API_OF[request.kind],
+      ids,
+      result,
+      queueTimeOutUrl: request.queueTimeOutUrl,
+      detail: null,
+    };
+    return [
+      callbackRecord(request.appId, request.conversationId, body),
+      this.#completed(request, result, null, atMs),
+    ];
+  }
+
+  /** Answers a request that was never processed on its QueueTimeOutURL, and closes it. */
+  async #timeOut(request: AcceptedRequest): Promise<void> {
+    const atMs = this.deps.clock.nowMs();
+    const ids = {
+      originatorConversationId: request.originatorConversationId,
+      conversationId: request.conversationId,
+      transactionId: placeholderTransactionId(atMs),
+    };
+    const body = {
+      kind: 'queue_timeout' as const,
+      url: request.queueTimeOutUrl,
+      api: API_OF[request.kind],
+      ids,
+      result: RESULT_CODES.systemBusy,
+    };
+    await this.deps.ledger.appendRecords([
+      callbackRecord(request.appId, `${request.conversationId}:timeout`, body),
+      this.#completed(request, RESULT_CODES.systemBusy, null, atMs),
+    ]);
+  }
+
+  #remember(request: AcceptedRequest, receipt: string): void {
+    this.#receipts.set(request.originatorConversationId, receipt);
+    const { conversationId, originatorConversationId } = request;
+    this.#idsOfReceipt.set(receipt, { conversationId, originatorConversationId });
+  }
+
+  /** Rebuilds the duplicate and receipt indexes; resumes or times out unfinished requests. */
+  restore(events: readonly RequestEvent[]): void {
+    const open = new Map<string, AcceptedRequest>();
+    for (const event of events) {
+      if (event.type === 'request_accepted') {
+        const r = event.request;
+        open.set(r.conversationId, r);
+        if (r.kind === 'b2c' && r.command.version === 3) {
+          this.#originators.set(`${r.command.shortcode}:${r.originatorConversationId}`, true);
+        }
+      } else if (event.type === 'request_completed') {
+        const r = open.get(event.conversationId);
+        open.delete(event.conversationId);
+        if (r !== undefined && event.receipt !== null) this.#remember(r, event.receipt);
+      }
+    }
+    const nowMs = this.deps.clock.nowMs();
+    for (const request of open.values()) {
+      const stale = nowMs - request.acceptedAtMs > this.deps.queueTimeoutMs;
+      const work = stale
+        ? () => this.#timeOut(request).then(() => this.deps.onCommitted())
+        : () => this.#process(request);
+      if (!this.deps.tasks.run(`restore:${request.kind}`, work)) {
+        this.deps.log('daraja.restore_deferred', { conversationId: request.conversationId });
+      }
+    }
+  }
+}

@@ -1,0 +1,321 @@
+// The Daraja-compatible partner API, assembled: state replayed from the journal, the credential
+// key pair from the data folder, the routes, the payments hooks (C2B validation and
+// confirmation), the STK prompt service and the callback outbox.
+//
+// Wiring (README.md in this folder lists the endpoints and files):
+//   const platform = await createDarajaPlatform({ payments, ledger, dataDir, sandbox, adminToken });
+//   payments.context.deps.hooks = platform.hooks;   // before start(), which checks it
+//   platform.registerRoutes(app);
+//   await platform.start();                         // restores prompts/requests, starts delivery
+//   ... await platform.close();                     // before ledger.close()
+import { hooksInstalled } from '../../payments/hooks.ts';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { LedgerClient } from '../../journal/client.ts';
+import { createOutbox, type Outbox, type OutboxOptions } from '../../outbox/index.ts';
+import type { PaymentsHooks } from '../../payments/context.ts';
+import type { PaymentsService } from '../../payments/service.ts';
+import { persistentSecret } from '../../server/config.ts';
+import {
+  type ApiEnvironment,
+  type CallbackUrlPolicy,
+  callbackUrlPolicyFor,
+  type HostCheckOptions,
+} from '../callback-url.ts';
+import { createDarajaIdGenerator } from '../ids.ts';
+import { DEFAULT_INITIATOR_POLICY, type InitiatorPolicy } from '../initiator.ts';
+import { KRA_SHORTCODE, type ParseOptions } from '../requests.ts';
+import { SecurityCredentialCache } from '../security-credential.ts';
+import type { StkPasswordOptions } from '../stk-password.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
+import { registerOAuthRoutes } from './apps.ts';
+import { C2bService, registerC2bRoutes } from './c2b.ts';
+import { loadOrCreateCredentials } from './credentials.ts';
+import { callbackEndpointOf, createCallbackDeliverer } from './deliver.ts';
+import { darajaScope, type HttpDeps, IdSequence } from './http.ts';
+import { InitiatorApis } from './initiator-apis.ts';
+import { registerInitiatorRoutes } from './initiator-routes.ts';
+import {
+  APP_RATE_BURST_DEFAULT,
+  APP_RATE_PER_SECOND_DEFAULT,
+  C2B_VALIDATION_TIMEOUT_MS_DEFAULT,
+  CALLBACK_STREAM,
+  type Clock,
+  QUEUE_TIMEOUT_MS_DEFAULT,
+  REQUEST_EVENTS_RELOAD_MAX,
+  STK_PROMPT_LIFETIME_MS_DEFAULT,
+} from './model.ts';
+import { registerPortalRoutes } from './portal-routes.ts';
+import { registerPullRoutes, registerQrRoutes } from './pull-qr.ts';
+import { AppRateLimiter, type RateLimitPolicy } from './rate-limit.ts';
+import { loadRecentRequestEvents, PlatformState } from './state.ts';
+import { type PromptAnswer, StkPrompts } from './stk.ts';
+import { registerStkRoutes } from './stk-routes.ts';
+import { BackgroundTasks } from './tasks.ts';
+import { createTokenCodec } from './tokens.ts';
+
+/** Where the callback outbox keeps its delivery state, in the data folder. */
+export const CALLBACK_OUTBOX_STATE_FILE = 'callback-outbox.db';
+/** This API node's number inside CheckoutRequestIDs (one node until the API scales out). */
+const NODE_ID_DEFAULT = 1;
+
+export type PlatformLog = (event: string, fields: Record<string, unknown>) => void;
+
+export interface DarajaPlatformOptions {
+  readonly promptLifetimeMs?: number;
+  readonly c2bValidationTimeoutMs?: number;
+  readonly queueTimeoutMs?: number;
+  readonly rateLimit?: RateLimitPolicy;
+  /** Overrides the environment's callback URL policy (a hosted sandbox turns loopback off). */
+  readonly callbackUrlPolicy?: CallbackUrlPolicy;
+  readonly hostCheck?: HostCheckOptions;
+  readonly stkPassword?: StkPasswordOptions;
+  readonly initiatorPolicy?: InitiatorPolicy;
+  readonly outbox?: OutboxOptions;
+  /** Per-POST time-out of a callback delivery. */
+  readonly deliveryTimeoutMs?: number;
+}
+
+export interface DarajaPlatformDeps {
+  readonly payments: PaymentsService;
+  readonly ledger: LedgerClient;
+  readonly dataDir: string;
+  readonly sandbox: boolean;
+  readonly adminToken: string;
+  readonly clock?: Clock;
+  readonly nodeId?: number;
+  /** An engine for the 'callback' stream; made here (state in dataDir) when absent. */
+  readonly outbox?: Outbox;
+  readonly options?: DarajaPlatformOptions;
+  readonly log?: PlatformLog;
+}
+
+export type DarajaPlatform = Awaited<ReturnType<typeof createDarajaPlatform>>;
+
+/** What every part shares: settings, the replayed state, ids, tokens and the credential key. */
+async function loadCore(deps: DarajaPlatformDeps) {
+  const options = deps.options ?? {};
+  const clock = deps.clock ?? { nowMs: () => Date.now() };
+  const log: PlatformLog = deps.log ?? (() => {});
+  const market = deps.payments.context.market;
+  const environment: ApiEnvironment = deps.sandbox ? 'sandbox' : 'production';
+  const policy = options.callbackUrlPolicy ?? callbackUrlPolicyFor(environment);
+  const state = new PlatformState();
+  await state.load(deps.ledger);
+  const credentials = await loadOrCreateCredentials(deps.dataDir, deps.sandbox);
+  const http: HttpDeps = {
+    state,
+    tokens: createTokenCodec(persistentSecret(deps.dataDir, 'daraja-token-key')),
+    limiter: new AppRateLimiter(
+      options.rateLimit ?? {
+        perSecond: APP_RATE_PER_SECOND_DEFAULT,
+        burst: APP_RATE_BURST_DEFAULT,
+      },
+    ),
+    ids: createDarajaIdGenerator({
+      seed: persistentSecret(deps.dataDir, 'daraja-id-seed'),
+      nodeId: deps.nodeId ?? NODE_ID_DEFAULT,
+      utcOffsetMinutes: market.utcOffsetMinutes,
+    }),
+    sequence: new IdSequence(clock),
+    clock,
+  };
+  const parseOptions: ParseOptions = {
+    environment,
+    callbackUrlPolicy: policy,
+    msisdn: market.msisdn,
+    utcOffsetMinutes: market.utcOffsetMinutes,
+    taxAuthorityShortcode: KRA_SHORTCODE,
+  };
+  const deliverer = createCallbackDeliverer({
+    policy,
+    utcOffsetMinutes: market.utcOffsetMinutes,
+    hostCheck: options.hostCheck,
+    timeoutMs: options.deliveryTimeoutMs,
+  });
+  return {
+    options,
+    clock,
+    log,
+    market,
+    environment,
+    policy,
+    state,
+    credentials,
+    http,
+    parseOptions,
+    deliverer,
+  };
+}
+
+type Core = Awaited<ReturnType<typeof loadCore>>;
+
+function makeOutbox(deps: DarajaPlatformDeps, core: Core): Outbox {
+  if (deps.outbox !== undefined) return deps.outbox;
+  return createOutbox(
+    {
+      stream: CALLBACK_STREAM,
+      source: deps.ledger,
+      stateFile: join(deps.dataDir, CALLBACK_OUTBOX_STATE_FILE),
+      deliver: core.deliverer,
+      endpointOf: callbackEndpointOf,
+      clock: core.clock,
+      log: core.log,
+    },
+    core.options.outbox,
+  );
+}
+
+/** The services behind the routes: prompts, C2B, the initiator APIs, background work. */
+function makeServices(deps: DarajaPlatformDeps, core: Core, onCommitted: () => void) {
+  const { options, clock, log, market, state, policy } = core;
+  const tasks = new BackgroundTasks(log);
+  const lifetimeMs = options.promptLifetimeMs ?? STK_PROMPT_LIFETIME_MS_DEFAULT;
+  const prompts = new StkPrompts({
+    payments: deps.payments,
+    ledger: deps.ledger,
+    state,
+    clock,
+    sandbox: deps.sandbox,
+    lifetimeMs,
+    onCommitted,
+    log,
+  });
+  const c2b = new C2bService({
+    state,
+    clock,
+    policy,
+    hostCheck: options.hostCheck,
+    validationTimeoutMs: options.c2bValidationTimeoutMs ?? C2B_VALIDATION_TIMEOUT_MS_DEFAULT,
+    utcOffsetMinutes: market.utcOffsetMinutes,
+    log,
+  });
+  // A sandbox's shared test initiator must not expire after 90 days, as Safaricom's does not.
+  const initiatorPolicy =
+    options.initiatorPolicy ??
+    (deps.sandbox
+      ? { ...DEFAULT_INITIATOR_POLICY, passwordLifetimeMs: null }
+      : DEFAULT_INITIATOR_POLICY);
+  const apis = new InitiatorApis({
+    payments: deps.payments,
+    ledger: deps.ledger,
+    state,
+    ids: core.http.ids,
+    sequence: core.http.sequence,
+    clock,
+    decryptor: core.credentials.decryptor,
+    credentialCache: new SecurityCredentialCache(),
+    initiatorPolicy,
+    tasks,
+    queueTimeoutMs: options.queueTimeoutMs ?? QUEUE_TIMEOUT_MS_DEFAULT,
+    currency: market.currency.code,
+    taxAuthorityShortcode: KRA_SHORTCODE,
+    onCommitted,
+    log,
+  });
+  return { tasks, lifetimeMs, prompts, c2b, apis };
+}
+
+/** The Daraja API itself: OAuth, /mpesa/... and /pulltransactions/..., in Daraja's error shape. */
+function registerDarajaRoutes(
+  app: FastifyInstance,
+  deps: DarajaPlatformDeps,
+  core: Core,
+  services: ReturnType<typeof makeServices>,
+  outbox: Outbox,
+): void {
+  const { options, http, parseOptions, policy, log } = core;
+  const { payments, sandbox } = deps;
+  const { tasks, prompts, apis, lifetimeMs } = services;
+  const passwordOptions = options.stkPassword ?? {};
+  const onCommitted = () => outbox.wake();
+  registerOAuthRoutes(app, http);
+  darajaScope(app, '/mpesa', http, (scope) => {
+    registerStkRoutes(scope, {
+      ...http,
+      payments,
+      prompts,
+      parseOptions,
+      passwordOptions,
+      lifetimeMs,
+    });
+    registerC2bRoutes(scope, {
+      ...http,
+      payments,
+      parseOptions,
+      sandbox,
+      policy,
+      hostCheck: options.hostCheck,
+      tasks,
+      onCommitted,
+      log,
+    });
+    registerInitiatorRoutes(scope, { ...http, apis, parseOptions });
+    registerQrRoutes(scope, { ...http, payments, parseOptions });
+  });
+  darajaScope(app, '/pulltransactions', http, (scope) =>
+    registerPullRoutes(scope, { ...http, payments, parseOptions }),
+  );
+}
+
+export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
+  const core = await loadCore(deps);
+  const outbox = makeOutbox(deps, core);
+  const ownsOutbox = deps.outbox === undefined;
+  const services = makeServices(deps, core, () => outbox.wake());
+  const { tasks, prompts, c2b, apis } = services;
+  const hooks: PaymentsHooks = {
+    recordsFor: (txn) => [...c2b.confirmationRecords(txn), ...apis.recordsFor(txn)],
+    validateBusinessPayment: (payment) => c2b.validate(payment),
+  };
+  let started = false;
+  const platform = {
+    hooks,
+    environment: core.environment,
+    state: core.state,
+    outbox,
+    payments: deps.payments,
+    ledger: deps.ledger,
+    dataDir: deps.dataDir,
+    certificatePem: core.credentials.certificatePem,
+    clock: core.clock,
+    pendingPromptFor: (msisdn: string) => prompts.pendingPromptFor(msisdn),
+    answerPrompt: (checkoutRequestId: string, answer: PromptAnswer) =>
+      prompts.answerPrompt(checkoutRequestId, answer),
+    /** The engine-shaped callback deliverer and endpoint key, for an outbox the caller owns. */
+    deliverer: core.deliverer,
+    endpointOf: callbackEndpointOf,
+
+    registerRoutes(app: FastifyInstance): void {
+      registerDarajaRoutes(app, deps, core, services, outbox);
+      registerAdminRoutes(app, { platform, http: core.http, adminToken: deps.adminToken });
+      registerPortalRoutes(app, { platform, http: core.http });
+    },
+
+    /** Resolves when no acknowledged request is still being processed (tests, shutdown). */
+    idle: () => tasks.idle(),
+
+    /** Restores prompts and unfinished requests, then starts expiry and callback delivery. */
+    async start(): Promise<void> {
+      if (started) return;
+      if (!hooksInstalled(deps.payments.context.deps.hooks, hooks)) {
+        throw new Error('install platform.hooks in the payments service before platform.start()');
+      }
+      started = true;
+      const events = await loadRecentRequestEvents(deps.ledger, REQUEST_EVENTS_RELOAD_MAX);
+      prompts.restore(events);
+      apis.restore(events);
+      prompts.start();
+      if (ownsOutbox) await outbox.start();
+      await prompts.sweep();
+    },
+
+    /** Stops taking work, finishes what is running, stops delivery. Call before ledger.close(). */
+    async close(): Promise<void> {
+      await prompts.stop();
+      await tasks.close();
+      if (ownsOutbox) await outbox.stop();
+    },
+  };
+  return platform;
+}
