@@ -1,13 +1,13 @@
 // The `malipo` command.
 
 import { parseArgs } from 'node:util';
+import { describeSandboxApp } from '../daraja/platform/index.ts';
 import { describeDemo } from '../payments/demo.ts';
 import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
-import { describeSandboxApp } from '../daraja/platform/index.ts';
 import { forecastCommand } from './forecast.ts';
-import { runStkCommand } from './stk.ts';
 import { phoneCommand } from './phone.ts';
+import { runStkCommand } from './stk.ts';
 
 const USAGE = `usage: malipo <command> [options]
 
@@ -46,7 +46,8 @@ async function serve(args: string[]): Promise<void> {
     console.log(describeDemo());
     console.log(`  try the handset: npx malipo phone 0712345678 --url ${server.url}`);
   }
-  if (server.darajaSandbox !== null) console.log(describeSandboxApp(server.darajaSandbox, server.url));
+  if (server.darajaSandbox !== null)
+    console.log(describeSandboxApp(server.darajaSandbox, server.url));
   const stop = async () => {
     await server.close();
     process.exit(0);

@@ -18,7 +18,7 @@ import type { Customer, Outcome, Receipt, Refusal } from './model.ts';
 import { refuse } from './model.ts';
 import { customerAccountIds, overdraftMessages, repayFromIncoming } from './overdraft.ts';
 import { activeCustomer } from './parties.ts';
-import { quoteFee, splitExcise } from './tariffs.ts';
+import { quoteFee } from './tariffs.ts';
 import {
   activeAgent,
   activeOrg,
@@ -197,11 +197,7 @@ export async function businessToCustomer(ctx: PaymentsContext, command: B2CComma
       const incoming = await receive(ctx, c, command.amountCents);
       if (incoming.refusal !== null) return incoming.refusal;
       const wallet = walletId(c.msisdn);
-      const fee = splitExcise(
-        quote.feeCents,
-        ctx.market.tariffs.exciseRateBasisPoints,
-        ctx.market.tariffs.exciseMode,
-      );
+      const fee = quote;
       return {
         type: 'b2c',
         legs: [
@@ -295,16 +291,7 @@ export async function businessToBusiness(ctx: PaymentsContext, command: B2BComma
       type: 'b2b',
       legs: [
         { tag: 'p', from, to, amountCents: command.amountCents, code: TransferCode.principal },
-        ...feeLegs(
-          ctx,
-          'b',
-          orgAccountId(payer.org.shortcode, 'charges'),
-          splitExcise(
-            quote.feeCents,
-            ctx.market.tariffs.exciseRateBasisPoints,
-            ctx.market.tariffs.exciseMode,
-          ),
-        ),
+        ...feeLegs(ctx, 'b', orgAccountId(payer.org.shortcode, 'charges'), quote),
       ],
       txn: {
         type: 'b2b',

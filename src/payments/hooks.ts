@@ -9,7 +9,10 @@ import type { BusinessPayment, PaymentsHooks } from './context.ts';
 export const COMBINED_PARTS = Symbol('combined hook parts');
 
 /** True when `installed` is `hooks` or a combination that includes it. */
-export function hooksInstalled(installed: PaymentsHooks | undefined, hooks: PaymentsHooks): boolean {
+export function hooksInstalled(
+  installed: PaymentsHooks | undefined,
+  hooks: PaymentsHooks,
+): boolean {
   if (installed === hooks) return true;
   const parts = (installed as { [COMBINED_PARTS]?: PaymentsHooks[] } | undefined)?.[COMBINED_PARTS];
   return parts?.includes(hooks) ?? false;

@@ -9,7 +9,13 @@ import type { Authorization, Customer, Outcome, Receipt, Refusal } from './model
 import { refuse } from './model.ts';
 import { activeCustomer, authorize } from './parties.ts';
 import type { PartyEvent } from './registry.ts';
-import { overdraftAccessFee, overdraftDailyFee } from './tariffs.ts';
+import {
+  BASIS_POINTS_PER_UNIT,
+  type FeeSplit,
+  mulDivRoundHalfUp,
+  overdraftAccessFee,
+  overdraftDailyFee,
+} from './tariffs.ts';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -248,6 +254,17 @@ export async function chargeDailyOverdraftFees(
   return { charged, totalCents };
 }
 
+/** The fee cut to at most `roomCents`, its excise re-taken from the cut amount (inclusive). */
+function capFee(ctx: PaymentsContext, fee: FeeSplit, roomCents: number): FeeSplit {
+  if (fee.feeCents <= roomCents) return fee;
+  const exciseCents = mulDivRoundHalfUp(
+    roomCents,
+    ctx.market.overdraft.exciseRateBasisPoints,
+    BASIS_POINTS_PER_UNIT + ctx.market.overdraft.exciseRateBasisPoints,
+  );
+  return { feeCents: roomCents, exciseCents, netFeeCents: roomCents - exciseCents };
+}
+
 async function chargeOne(
   ctx: PaymentsContext,
   customer: Customer,
@@ -261,8 +278,13 @@ async function chargeOne(
     [customer.msisdn],
     async (): Promise<Plan | Refusal> => {
       const accounts = await ctx.accounts([od]);
-      const fee = overdraftDailyFee(ctx.market.overdraft, owed(accounts.get(od)), days);
-      if (!fee.ok || fee.feeCents === 0) return refuse('nothing_to_repay', 'no fee due');
+      const debt = owed(accounts.get(od));
+      const quoted = overdraftDailyFee(ctx.market.overdraft, debt, days);
+      if (!quoted.ok || quoted.feeCents === 0) return refuse('nothing_to_repay', 'no fee due');
+      // The fee is debt too: it never takes the line past its limit.
+      const room = Math.max(0, (customer.overdraft?.limitCents ?? 0) - debt);
+      const fee = capFee(ctx, quoted, room);
+      if (fee.feeCents === 0) return refuse('nothing_to_repay', 'line already at its limit');
       feeCents = fee.feeCents;
       return {
         type: 'overdraft',

@@ -4,11 +4,12 @@
 // Only one reversal of a transaction can ever commit: its transfer id is derived from the
 // original receipt, so the ledger itself refuses a second one.
 
-import type { Transfer } from '../ledger/model.ts';
+import type { Account, Transfer } from '../ledger/model.ts';
 import { TRANSACTION_TYPE_NUMBERS, TransferCode, walletId } from './accounts.ts';
 import { legTransferId, PRINCIPAL_TAG } from './chains.ts';
-import type { CommitRecords, PaymentsContext, Plan } from './context.ts';
-import type { Authorization, Outcome, Receipt, Refusal } from './model.ts';
+import { available, type CommitRecords, type PaymentsContext, type Plan } from './context.ts';
+import { checkPayeeBalance } from './limits.ts';
+import type { Authorization, Customer, Outcome, Receipt, Refusal } from './model.ts';
 import { refuse } from './model.ts';
 import { customerAccountIds, repayFromIncoming } from './overdraft.ts';
 import { activeCustomer, authorize } from './parties.ts';
@@ -73,6 +74,8 @@ export async function reverseByCustomer(
   if (transfer.debitAccountId !== senderWallet)
     return refuse('reversal_not_allowed', 'only the sender can ask to reverse a transaction');
   const windowMs = ctx.deps.reversalWindowMs ?? DAY_MS;
+  // The original's time is the ledger's; the service clock is the same wall clock in production
+  // (a simulated clock that runs ahead ages every transaction, which the randomized test uses).
   if (ctx.now() - transfer.timestamp / 1000 > windowMs)
     return refuse('reversal_window_expired', 'reversals are possible within 24 hours only');
   if (attempts.count(receipt) >= ATTEMPTS_MAX)
@@ -85,11 +88,13 @@ export async function reverseByCustomer(
   const outcome = await ctx.execute(
     command.requestKey,
     [sender.msisdn, recipient.msisdn],
-    async (nowMs): Promise<Plan | Refusal> => {
+    async (): Promise<Plan | Refusal> => {
       const authorized = await authorize(ctx, sender, command.auth);
       if (!authorized.ok) return authorized;
       const accounts = await ctx.accounts(customerAccountIds(sender));
       const repayment = repayFromIncoming(sender, accounts, transfer.amount);
+      const limit = payeeLimit(ctx, sender, accounts, transfer.amount, repayment.repaidCents);
+      if (limit !== null) return limit;
       return reversalPlan(transfer, receipt, repayment.legs, command.channel);
     },
     command.outbox,
@@ -106,6 +111,19 @@ export async function reverseByCustomer(
     await attempts.record(ctx, receipt, 'reversed');
   }
   return outcome;
+}
+
+/** Money coming back is still money coming in: the payee balance limit applies. */
+function payeeLimit(
+  ctx: PaymentsContext,
+  customer: Customer,
+  accounts: Map<string, Account>,
+  amountCents: number,
+  repaidCents: number,
+): Refusal | null {
+  const wallet = available(accounts.get(walletId(customer.msisdn)));
+  const check = checkPayeeBalance(ctx.market.limits, wallet, amountCents - repaidCents);
+  return check.ok ? null : refuse(check.error, check.message);
 }
 
 function reversalPlan(
@@ -212,15 +230,12 @@ export async function reverseByBusiness(
   return ctx.execute(
     command.requestKey,
     [customerMsisdn],
-    async (nowMs): Promise<Plan> => {
-      const repayment =
-        customer === undefined
-          ? { legs: [] }
-          : repayFromIncoming(
-              customer,
-              await ctx.accounts(customerAccountIds(customer)),
-              transfer.amount,
-            );
+    async (): Promise<Plan | Refusal> => {
+      if (customer === undefined) return reversalPlan(transfer, receipt, [], command.channel);
+      const accounts = await ctx.accounts(customerAccountIds(customer));
+      const repayment = repayFromIncoming(customer, accounts, transfer.amount);
+      const limit = payeeLimit(ctx, customer, accounts, transfer.amount, repayment.repaidCents);
+      if (limit !== null) return limit;
       return reversalPlan(transfer, receipt, repayment.legs, command.channel);
     },
     command.outbox,

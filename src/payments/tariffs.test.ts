@@ -85,6 +85,8 @@ describe('quoteFee with the Kenyan tariff', () => {
       feeCents: 700,
       senderFeeCents: 700,
       receiverFeeCents: 0,
+      sender: { feeCents: 700, exciseCents: 91, netFeeCents: 609 },
+      receiver: { feeCents: 0, exciseCents: 0, netFeeCents: 0 },
       exciseCents: 91,
       netFeeCents: 609,
     });

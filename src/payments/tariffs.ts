@@ -96,6 +96,9 @@ export interface FeeQuote extends FeeSplit {
   readonly payer: FeePayer;
   readonly senderFeeCents: number;
   readonly receiverFeeCents: number;
+  /** Each side's part taken apart; ledger legs are built from these, never re-split. */
+  readonly sender: FeeSplit;
+  readonly receiver: FeeSplit;
 }
 
 export interface BandRefusal {
@@ -184,6 +187,8 @@ export function quoteFee(tariffs: TariffConfig, request: FeeRequest): FeeQuote |
     feeCents: sender.feeCents + receiver.feeCents,
     senderFeeCents: sender.feeCents,
     receiverFeeCents: receiver.feeCents,
+    sender,
+    receiver,
     exciseCents: sender.exciseCents + receiver.exciseCents,
     netFeeCents: sender.netFeeCents + receiver.netFeeCents,
   };

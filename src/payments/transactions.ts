@@ -40,13 +40,7 @@ import {
   repayFromIncoming,
 } from './overdraft.ts';
 import { activeCustomer, authorize, normalised } from './parties.ts';
-import {
-  agentCommission,
-  type FeeSplit,
-  quoteFee,
-  splitExcise,
-  type TransactionType,
-} from './tariffs.ts';
+import { agentCommission, type FeeSplit, quoteFee, type TransactionType } from './tariffs.ts';
 
 export interface CustomerCommand {
   /** The paying customer's MSISDN, in any accepted format. */
@@ -96,14 +90,6 @@ export function feeLegs(ctx: PaymentsContext, prefix: string, from: string, fee:
       code: TransferCode.excise,
     },
   ];
-}
-
-function sideFee(ctx: PaymentsContext, feeCents: number): FeeSplit {
-  return splitExcise(
-    feeCents,
-    ctx.market.tariffs.exciseRateBasisPoints,
-    ctx.market.tariffs.exciseMode,
-  );
 }
 
 interface Paying {
@@ -219,7 +205,7 @@ export async function sendMoney(ctx: PaymentsContext, command: SendMoneyCommand)
         amountCents: command.amountCents,
         code: TransferCode.principal,
       },
-      ...feeLegs(ctx, '', walletS, sideFee(ctx, quote.senderFeeCents)),
+      ...feeLegs(ctx, '', walletS, quote.sender),
       ...repayment.legs,
     ];
     return {
@@ -344,8 +330,8 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
         amountCents: command.amountCents,
         code: TransferCode.principal,
       },
-      ...feeLegs(ctx, '', walletS, sideFee(ctx, quote.senderFeeCents)),
-      ...feeLegs(ctx, 'b', utility, sideFee(ctx, quote.receiverFeeCents)),
+      ...feeLegs(ctx, '', walletS, quote.sender),
+      ...feeLegs(ctx, 'b', utility, quote.receiver),
     ];
     const merchant = org.notifyMsisdn;
     return {
@@ -476,8 +462,8 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
         amountCents: command.amountCents,
         code: TransferCode.principal,
       },
-      ...feeLegs(ctx, '', walletS, sideFee(ctx, quote.senderFeeCents)),
-      ...feeLegs(ctx, 'm', utility, sideFee(ctx, quote.receiverFeeCents)),
+      ...feeLegs(ctx, '', walletS, quote.sender),
+      ...feeLegs(ctx, 'm', utility, quote.receiver),
     ];
     return {
       type: 'buy_goods',
@@ -623,7 +609,7 @@ export async function withdrawCash(ctx: PaymentsContext, command: WithdrawComman
         amountCents: command.amountCents,
         code: TransferCode.principal,
       },
-      ...feeLegs(ctx, '', walletS, sideFee(ctx, quote.senderFeeCents)),
+      ...feeLegs(ctx, '', walletS, quote.sender),
       ...commission,
     ];
     return {

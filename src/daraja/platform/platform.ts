@@ -8,12 +8,13 @@
 //   platform.registerRoutes(app);
 //   await platform.start();                         // restores prompts/requests, starts delivery
 //   ... await platform.close();                     // before ledger.close()
-import { hooksInstalled } from '../../payments/hooks.ts';
+
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { LedgerClient } from '../../journal/client.ts';
 import { createOutbox, type Outbox, type OutboxOptions } from '../../outbox/index.ts';
 import type { PaymentsHooks } from '../../payments/context.ts';
+import { hooksInstalled } from '../../payments/hooks.ts';
 import type { PaymentsService } from '../../payments/service.ts';
 import { persistentSecret } from '../../server/config.ts';
 import {

@@ -13,7 +13,7 @@
 // failing run needs to be replayed.
 
 import type { Account } from '../../ledger/model.ts';
-import { agentFloatId, ORG_ACCOUNTS, orgAccountId, walletId } from '../accounts.ts';
+import { agentFloatId, ORG_ACCOUNTS, orgAccountId, overdraftId, walletId } from '../accounts.ts';
 import type {
   B2BCommand,
   B2CCommand,
@@ -292,7 +292,11 @@ export type Op =
   | { kind: 'paybill'; command: PayBillCommand }
   | { kind: 'buy_goods'; command: BuyGoodsCommand }
   | { kind: 'withdraw'; command: WithdrawCommand }
-  | { kind: 'airtime'; command: AirtimeCommand }
+  /**
+   * With `drawToLimit`, the amount is whatever spends the wallet and the whole overdraft
+   * headroom when the op runs (a customer maxing out the overdraft).
+   */
+  | { kind: 'airtime'; command: AirtimeCommand; drawToLimit?: boolean }
   /** With `fillToLimit`, the amount is whatever brings the wallet to its limit when the op runs. */
   | { kind: 'deposit'; command: DepositCommand; fillToLimit: boolean }
   | { kind: 'b2c'; command: B2CCommand }
@@ -317,9 +321,6 @@ export type Op =
 
 export type OpKind = Op['kind'];
 
-/** Ops that commit a transaction under a request key (what a replay or reversal can name). */
-type KeyedOp = Exclude<Op, { kind: 'opt_in' | 'offer' | 'replay' | 'new_day' }>;
-
 export interface OpResult {
   index: number;
   /** What ran: for a replay, the replayed op (whose request key it reuses). */
@@ -327,6 +328,8 @@ export interface OpResult {
   replayOf?: number;
   ok: boolean;
   error?: RefusalCode;
+  /** The refusal's message. */
+  message?: string;
   /** A committed transaction's receipt. */
   receipt?: Receipt;
   /** The original receipt a duplicate_request refusal named. */
@@ -335,7 +338,7 @@ export interface OpResult {
   reversing?: string;
   /** For a new day: what the daily overdraft fees charged. */
   dailyFees?: { charged: number; totalCents: number };
-  /** The amount a fill-to-limit deposit used. */
+  /** The amount a fill-to-limit deposit or a draw-to-limit purchase used. */
   amountCents?: number;
   latencyMs: number;
 }
@@ -429,8 +432,23 @@ const HUGE_AMOUNT_SHARE = 0.004;
 const FORGETFUL_WRONG_PIN_SHARE = 0.2;
 const VERIFIED: Authorization = { kind: 'verified', by: 'simulation' };
 const UNKNOWN_SHORTCODE = '499999';
+const RICH_C2B = 'rich-c2b';
+/** Share of overdraft customers' airtime purchases that spend everything the overdraft allows. */
+const DRAW_TO_LIMIT_SHARE = 0.15;
 const UNKNOWN_TILL = '599999';
 const UNKNOWN_AGENT = '399999';
+
+/** The position of the first element greater than `value` in an ascending list. */
+function firstAbove(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** Draws ops from the seed; every draw happens in index order, so the stream is reproducible. */
 class OpStream {
@@ -472,6 +490,10 @@ class OpStream {
   keep(op: Op, index: number): void {
     this.ops[index % HISTORY_OPS_MAX] = op;
     const lists = op.kind === 'replay' || requestKeyOf(op) === undefined ? [] : ['keyed'];
+    // Payments by customers who keep their wallet near its limit: reversing one of them tests
+    // that a reversal never carries a wallet past the limit.
+    const payer = op.kind === 'paybill' || op.kind === 'buy_goods' ? op.command.from : '';
+    if (customerByNumber(this.cast, payer)?.rich) lists.push(RICH_C2B);
     for (const name of [...lists, op.kind]) {
       let list = this.recent.get(name);
       if (list === undefined) this.recent.set(name, (list = []));
@@ -495,10 +517,11 @@ class OpStream {
 
   /** A recent op of one of these kinds, far enough back to have finished; -1 if none. */
   private reference(kinds: readonly string[], index: number): number {
-    const candidates = kinds
-      .flatMap((kind) => this.recent.get(kind) ?? [])
-      .filter((i) => i <= index - REFERENCE_LAG_MIN && i > index - HISTORY_OPS_MAX);
-    return candidates.length === 0 ? -1 : this.random.pick(candidates);
+    const list = this.recent.get(this.random.pick(kinds)) ?? [];
+    // The list is in index order: the candidates are one slice of it.
+    const from = firstAbove(list, index - HISTORY_OPS_MAX);
+    const to = firstAbove(list, index - REFERENCE_LAG_MIN);
+    return to <= from ? -1 : list[this.random.int(from, to - 1)];
   }
 
   private build(kind: Exclude<OpKind, 'new_day'>, index: number): Op {
@@ -644,7 +667,9 @@ class OpStream {
           : this.random.chance(0.3)
             ? this.number(this.customer().msisdn)
             : undefined;
-        return { kind, command: { ...base, phone, amountCents: this.amount(5, 1_000) } };
+        const drawToLimit = payer.offerCents !== null && this.random.chance(DRAW_TO_LIMIT_SHARE);
+        const command = { ...base, phone, amountCents: this.amount(5, 1_000) };
+        return { kind, command, drawToLimit };
       }
     }
   }
@@ -750,10 +775,9 @@ class OpStream {
         requestKey,
       };
     }
-    const target = this.reference(
-      this.random.chance(0.9) ? ['paybill', 'buy_goods'] : ['b2c'],
-      index,
-    );
+    const r = this.random.next();
+    const kinds = r < 0.4 ? [RICH_C2B] : r < 0.9 ? ['paybill', 'buy_goods'] : ['b2c'];
+    const target = this.reference(kinds, index);
     const original = this.opAt(target);
     let shortcode = this.random.pick(this.orgs);
     if (original?.kind === 'paybill') shortcode = original.command.shortcode;
@@ -815,7 +839,12 @@ export interface RunPlan {
 
 /** Latencies kept for percentiles; beyond it they are sampled no further. */
 const LATENCY_SAMPLES_MAX = 2_000_000;
-/** Deposits into one wallet are at least this (limits.byType.agent_deposit.minCents in KE). */
+/** Agent float per customer the agent may serve: a rich customer's opening deposits are KES ~480,000. */
+const OPENING_FLOAT_PER_CUSTOMER_KES = 100_000;
+const BASIS_POINTS = 10_000;
+/** Airtime is bought in whole shillings. */
+const AIRTIME_STEP_CENTS = 100;
+/** Deposit amounts are whole shillings. */
 const FILL_STEP_CENTS = 100;
 
 export interface KindTally {
@@ -864,12 +893,17 @@ export class TrafficReport {
   }
 }
 
-type Normalised = Pick<OpResult, 'ok' | 'error' | 'receipt' | 'duplicateOf'> &
+type Normalised = Pick<OpResult, 'ok' | 'error' | 'message' | 'receipt' | 'duplicateOf'> &
   Partial<Pick<OpResult, 'reversing' | 'dailyFees' | 'amountCents'>>;
 
 function normalise(outcome: Outcome<object> & { receipt?: Receipt | string }): Normalised {
   if (outcome.ok) return { ok: true, receipt: outcome.receipt as Receipt | undefined };
-  return { ok: false, error: outcome.error, duplicateOf: outcome.receipt };
+  return {
+    ok: false,
+    error: outcome.error,
+    message: outcome.message,
+    duplicateOf: outcome.receipt,
+  };
 }
 
 /** Drives a world with randomized traffic. */
@@ -908,7 +942,7 @@ export class Simulation {
       const accountId = agentFloatId(agent.agentNumber);
       setup.push({
         kind: 'funding',
-        command: { accountId, amountCents: KES(1_000_000), requestKey: key() },
+        command: { accountId, amountCents: this.openingFloatCents(), requestKey: key() },
       });
     }
     for (const org of payingOrgs(this.cast)) {
@@ -937,6 +971,12 @@ export class Simulation {
       if (!result.ok && op.kind !== 'opt_in')
         throw new Error(`simulation setup: ${JSON.stringify(result)}`);
     }
+  }
+
+  /** Enough float for the opening deposits whichever agents they fall on, and for the day. */
+  private openingFloatCents(): number {
+    const perAgent = Math.ceil(this.cast.customers.length / this.cast.agents.length);
+    return KES(1_000_000 + perAgent * OPENING_FLOAT_PER_CUSTOMER_KES);
   }
 
   private openingDeposits(c: SimCustomer): number[] {
@@ -1027,7 +1067,7 @@ export class Simulation {
       case 'withdraw':
         return normalise(await p.withdrawCash(op.command));
       case 'airtime':
-        return normalise(await p.buyAirtime(op.command));
+        return this.airtime(op);
       case 'deposit':
         return this.deposit(op);
       case 'b2c':
@@ -1061,6 +1101,27 @@ export class Simulation {
     const room = this.world.market.limits.walletBalanceMaxCents - availableOf(account);
     const amountCents = Math.max(FILL_STEP_CENTS, room - (room % FILL_STEP_CENTS));
     const outcome = await this.world.payments.depositCash({ ...op.command, amountCents });
+    return { ...normalise(outcome), amountCents };
+  }
+
+  private async airtime(op: Extract<Op, { kind: 'airtime' }>): Promise<Normalised> {
+    const customer = customerByNumber(this.cast, op.command.from);
+    const overdraft =
+      customer === undefined
+        ? null
+        : this.world.payments.context.registry.customers.get(customer.msisdn)?.overdraft;
+    if (!op.drawToLimit || customer === undefined || !overdraft)
+      return normalise(await this.world.payments.buyAirtime(op.command));
+    // Read outside the customer's lock on purpose, as for fillToLimit.
+    const ids = [walletId(customer.msisdn), overdraftId(customer.msisdn)];
+    const [wallet, od] = await this.world.ledger.lookupAccounts(ids);
+    const headroom = overdraft.limitCents - (od.debitsPosted - od.creditsPosted);
+    const accessFee = this.world.market.overdraft.accessFeeBasisPoints;
+    // The draw and its access fee together must fit the headroom.
+    const draw = Math.floor((headroom * BASIS_POINTS) / (BASIS_POINTS + accessFee));
+    const total = availableOf(wallet) + Math.max(0, draw);
+    const amountCents = Math.max(AIRTIME_STEP_CENTS, total - (total % AIRTIME_STEP_CENTS));
+    const outcome = await this.world.payments.buyAirtime({ ...op.command, amountCents });
     return { ...normalise(outcome), amountCents };
   }
 
