@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { describeSandboxApp } from '../daraja/platform/index.ts';
 import { describeDemo } from '../payments/demo.ts';
+import { PORTAL_PAGE_PATH } from '../portal/routes.ts';
 import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { forecastCommand } from './forecast.ts';
@@ -37,6 +38,7 @@ async function serve(args: string[]): Promise<void> {
   });
   const server = await startServer(config);
   console.log(`Malipo is running at ${server.url}`);
+  console.log(`  developer portal: ${server.url}${PORTAL_PAGE_PATH}`);
   console.log(
     `  journal: ${config.journal.kind}${config.journal.kind === 'sqlite' ? ` (${config.journal.path})` : ''}`,
   );

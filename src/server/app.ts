@@ -19,6 +19,7 @@ import { combineHooks } from '../payments/hooks.ts';
 import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config.ts';
 import { registerPaymentsAdminRoutes } from '../payments/routes.ts';
 import { type PaymentsService, startPayments } from '../payments/service.ts';
+import { registerPortalWebRoutes } from '../portal/routes.ts';
 import { createSmsDispatcher } from '../sms/dispatcher.ts';
 import { FileSmsGateway, HttpSmsGateway } from '../sms/gateway.ts';
 import { registerUssdRoutes } from '../ussd/routes.ts';
@@ -79,6 +80,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
   registerForecastRoutes(app, { live, adminToken: config.adminToken });
   daraja.registerRoutes(app);
+  registerPortalWebRoutes(app);
   // A pending STK push shows as an extra item at the top of the customer's menu.
   const stkItem = stkPromptMenuItem(daraja);
   registerUssdRoutes(app, {
