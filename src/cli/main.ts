@@ -8,7 +8,9 @@ import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { forecastCommand } from './forecast.ts';
 import { phoneCommand } from './phone.ts';
+import { runSimulateCommand } from './simulate.ts';
 import { runStkCommand } from './stk.ts';
+import { runTrainCommand } from './train.ts';
 
 const USAGE = `usage: malipo <command> [options]
 
@@ -18,6 +20,9 @@ commands:
   phone <msisdn> [--url http://127.0.0.1:8080] [--code '*334#']   a handset on the USSD menu
   forecast [--url http://127.0.0.1:8080] [--data DIR]              the next 24 h of traffic and capacity
   stk approve|cancel|pending …                                     answer an STK push prompt (see malipo stk --help)
+  simulate [--url URL --rate N --duration S --seed N --labels FILE] a population driving USSD and Daraja (see --help)
+  simulate --offline --seed N --days D --out FILE                  labelled transactions for training
+  train [--from FILE] [--out models/fraud-model.json]              train the fraud model (XGBoost) (see --help)
 `;
 
 async function serve(args: string[]): Promise<void> {
@@ -67,6 +72,12 @@ async function main(argv: string[]): Promise<void> {
       return phoneCommand(rest);
     case 'forecast':
       return forecastCommand(rest);
+    case 'simulate':
+      process.exitCode = await runSimulateCommand(rest);
+      return;
+    case 'train':
+      process.exitCode = await runTrainCommand(rest);
+      return;
     case 'stk':
       process.exitCode = await runStkCommand(rest);
       return;

@@ -17,10 +17,10 @@ import { DEMO_SANDBOX_BUSINESS } from '../payments/demo.ts';
 import { createAdminClient } from '../simulator/channels/admin.ts';
 import { runDriver } from '../simulator/driver.ts';
 import { scaledFraudRates } from '../simulator/fraud.ts';
-import { generateEvents, populationOf } from '../simulator/generator.ts';
+import { DEFAULT_START_MS, generateEvents, populationOf } from '../simulator/generator.ts';
 import { setupPopulation } from '../simulator/setup.ts';
 import { writeLabelledStream } from '../simulator/stream.ts';
-import { localMidnightOf, TRAIN_START_MS } from './train.ts';
+import { localMidnightOf } from './train.ts';
 
 export const SIMULATE_USAGE = `usage: malipo simulate [options]
  live (drives a running Malipo through USSD, Daraja and the admin API):
@@ -43,7 +43,7 @@ export const SIMULATE_USAGE = `usage: malipo simulate [options]
  both:
   --seed N               (default 7 live, 1 offline)
   --customers N          population size (default 2000 live, 5000 offline)
-  --start YYYY-MM-DD     first simulated local day (default 2025-03-24)`;
+  --start YYYY-MM-DD     first simulated local day (default 2025-03-03)`;
 
 export interface SimulateIo {
   log(line: string): void;
@@ -103,7 +103,7 @@ function parse(args: string[]) {
     fromHour: values['from-hour'] === undefined ? 6 : Number(values['from-hour']),
     fraudScale: values['fraud-scale'] === undefined ? 1 : Number(values['fraud-scale']),
     out: values.out ?? 'labelled.jsonl',
-    startMs: values.start === undefined ? TRAIN_START_MS : localMidnightOf(values.start),
+    startMs: values.start === undefined ? DEFAULT_START_MS : localMidnightOf(values.start),
   };
 }
 
@@ -181,6 +181,7 @@ async function live(options: SimulateArgs, io: SimulateIo): Promise<number> {
   io.log(
     `done: ${result.sent} sent in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.simulatedHours.toFixed(1)} simulated hours): ok ${result.ok}, refused ${result.refused}, errors ${result.errors}, skipped ${result.skipped}; ${result.labelled} labelled${options.labels === undefined ? '' : ` → ${options.labels}`}`,
   );
+  for (const [why, count] of result.reasons.slice(0, 5)) io.log(`  ${count} × ${why}`);
   return result.errors > 0 ? 1 : 0;
 }
 

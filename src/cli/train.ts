@@ -24,20 +24,25 @@ import { readLabelledStream } from '../simulator/stream.ts';
 
 export const TRAIN_USAGE = `usage: malipo train [options]
   --seed N               simulator seed (default 1)
-  --days N               simulated days (default 14)
+  --days N               simulated days (default 30)
   --customers N          simulated customers (default 5000)
-  --start YYYY-MM-DD     first simulated local day (default 2025-03-24)
+  --start YYYY-MM-DD     first simulated local day (default 2025-03-03)
   --from FILE            train on a labelled stream (malipo simulate --offline) instead
-  --warmup-days N        leading days that only warm the features (default 2)
-  --validation-days N    trailing days for early stopping and thresholds (default 3)
+  --warmup-days N        leading days that only warm the features (default 7)
+  --validation-days N    trailing days for early stopping and thresholds (default 6)
   --out FILE             model file to write (default models/fraud-model.json)
   --work-dir DIR         keep the frozen training data and XGBoost's files here
   --version V            model version (default: time and content hash)`;
 
+/**
+ * The default training period (3 March to 1 April 2025): a week that only warms the features
+ * (relationships, habits, account histories reach a steady state), then 17 days to learn from,
+ * with a mid-month payday, and 6 to validate and choose thresholds on, with a month-end payday.
+ */
+export const TRAINING_PERIOD = { days: 30, warmupDays: 7, validationDays: 6 } as const;
+
 /** Items read from a labelled stream file at most. */
 const STREAM_ITEMS_MAX = 20_000_000;
-/** The default start: a Monday one week before a month-end payday. */
-export const TRAIN_START_MS = DEFAULT_START_MS + 21 * DAY_MS;
 
 export interface TrainIo {
   log(line: string): void;
@@ -81,12 +86,16 @@ function parse(args: string[]) {
   return {
     help: values.help === true,
     seed: integer(values.seed, 1, 'seed'),
-    days: integer(values.days, 14, 'days'),
+    days: integer(values.days, TRAINING_PERIOD.days, 'days'),
     customers: integer(values.customers, 5_000, 'customers'),
-    startMs: values.start === undefined ? TRAIN_START_MS : localMidnightOf(values.start),
+    startMs: values.start === undefined ? DEFAULT_START_MS : localMidnightOf(values.start),
     from: values.from,
-    warmupDays: integer(values['warmup-days'], 2, 'warmup-days'),
-    validationDays: integer(values['validation-days'], 3, 'validation-days'),
+    warmupDays: integer(values['warmup-days'], TRAINING_PERIOD.warmupDays, 'warmup-days'),
+    validationDays: integer(
+      values['validation-days'],
+      TRAINING_PERIOD.validationDays,
+      'validation-days',
+    ),
     out: values.out ?? 'models/fraud-model.json',
     workDir: values['work-dir'],
     version: values.version,
@@ -112,14 +121,9 @@ async function loadData(options: TrainArgs) {
     };
   }
   const stream = await readLabelledStream(options.from, STREAM_ITEMS_MAX);
-  const times = (stream.items as { kind: string; txn?: { timestampMs: number } }[])
-    .filter((item) => item.txn !== undefined)
-    .map((item) => item.txn!.timestampMs);
-  if (times.length === 0) throw new RangeError(`${options.from} holds no transactions`);
-  const firstMs = times[0];
-  const lastMs = times[times.length - 1];
-  const dataset = datasetFrom(stream, firstMs + options.warmupDays * DAY_MS, market);
-  return { dataset, validationFromMs: lastMs - options.validationDays * DAY_MS };
+  const { startMs, days } = stream.period;
+  const dataset = datasetFrom(stream, startMs + options.warmupDays * DAY_MS, market);
+  return { dataset, validationFromMs: startMs + (days - options.validationDays) * DAY_MS };
 }
 
 /** `malipo train`; returns the process exit code. */

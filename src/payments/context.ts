@@ -56,7 +56,7 @@ export interface PaymentsHooks {
   /** Told of every transaction after it committed (traffic recording, risk features). */
   committed?(txn: TransactionRecord): void;
   /** Scores a transaction before it commits (hard rules, then the model). */
-  assess?(txn: TransactionRecord): RiskVerdict;
+  assess?(txn: TransactionRecord & { fromBalanceCents?: number }): RiskVerdict;
   /** Records committed when a held transaction is rejected (e.g. the partner's failure result). */
   recordsForRejected?(txn: TransactionRecord): JournalRecord[];
   /**
@@ -111,6 +111,8 @@ export interface Plan {
   /** Ids to use instead of the receipt as the transfers' id prefix (for naturally unique ids). */
   idPrefix?: string;
   extraRecords?: JournalRecord[];
+  /** The payer's available balance before this transaction, for risk scoring (when read). */
+  payerBalanceCents?: number;
 }
 
 const REQUESTS_REMEMBERED_MAX = 500_000;
@@ -283,7 +285,9 @@ export class PaymentsContext {
       ...(this.deps.hooks?.recordsFor?.(txn) ?? []),
       ...(outbox?.(txn) ?? []),
     ];
-    const verdict = this.deps.hooks?.assess?.(txn);
+    const verdict = this.deps.hooks?.assess?.(
+      plan.payerBalanceCents === undefined ? txn : { ...txn, fromBalanceCents: plan.payerBalanceCents },
+    );
     if (verdict !== undefined) {
       const decision = decisionRecord(txn, verdict);
       const gated = await this.gate(verdict, decision, {

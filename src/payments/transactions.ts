@@ -96,6 +96,8 @@ interface Paying {
   customer: Customer;
   funding: Funding;
   remainingCents: number;
+  /** The payer's wallet before this payment, read only when a risk assessor will score it. */
+  balanceCents: number | undefined;
 }
 
 /**
@@ -116,8 +118,11 @@ async function preparePayer(
   const used = await ctx.usedToday(customer.msisdn, nowMs);
   const daily = limitRefusal(checkDailyValue(ctx.market.limits, used, command.amountCents));
   if (daily !== null) return daily;
+  // A risk assessor scores how much of the wallet a payment takes: read it too (same round trip).
+  const scoring = ctx.deps.hooks?.assess !== undefined;
+  const wallet = walletId(customer.msisdn);
   const reads = [
-    ...(customer.overdraft === null ? [] : customerAccountIds(customer)),
+    ...(customer.overdraft === null ? (scoring ? [wallet] : []) : customerAccountIds(customer)),
     ...extraReads,
   ];
   const accounts = reads.length === 0 ? new Map() : await ctx.accounts(reads);
@@ -127,7 +132,8 @@ async function preparePayer(
       : fundPayment(ctx, customer, accounts, chargedCents, nowMs);
   if ('ok' in funding) return funding;
   const remainingCents = remainingDailyCents(ctx.market.limits, used + command.amountCents);
-  return { customer, funding, remainingCents, accounts };
+  const balanceCents = scoring ? available(accounts.get(wallet)) : undefined;
+  return { customer, funding, remainingCents, accounts, balanceCents };
 }
 
 function insufficientFor(wallet: string) {
@@ -210,6 +216,7 @@ export async function sendMoney(ctx: PaymentsContext, command: SendMoneyCommand)
     ];
     return {
       type: 'send_money',
+      payerBalanceCents: payer.balanceCents,
       legs,
       txn: {
         type: 'send_money',
@@ -336,6 +343,7 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
     const merchant = org.notifyMsisdn;
     return {
       type: 'paybill',
+      payerBalanceCents: payer.balanceCents,
       legs,
       txn: {
         type: 'paybill',
@@ -467,6 +475,7 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
     ];
     return {
       type: 'buy_goods',
+      payerBalanceCents: payer.balanceCents,
       legs,
       txn: {
         type: 'buy_goods',
@@ -614,6 +623,7 @@ export async function withdrawCash(ctx: PaymentsContext, command: WithdrawComman
     ];
     return {
       type: 'agent_withdrawal',
+      payerBalanceCents: payer.balanceCents,
       legs,
       txn: {
         type: 'agent_withdrawal',
@@ -717,6 +727,7 @@ export async function buyAirtime(ctx: PaymentsContext, command: AirtimeCommand):
     const walletS = walletId(s.msisdn);
     return {
       type: 'airtime',
+      payerBalanceCents: payer.balanceCents,
       legs: [
         ...payer.funding.legs,
         {

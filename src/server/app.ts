@@ -20,6 +20,8 @@ import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config
 import { registerPaymentsAdminRoutes } from '../payments/routes.ts';
 import { type PaymentsService, startPayments } from '../payments/service.ts';
 import { registerPortalWebRoutes } from '../portal/routes.ts';
+import { registerRiskRoutes } from '../risk/routes.ts';
+import { type RiskService, startRiskService } from '../risk/service.ts';
 import { createSmsDispatcher } from '../sms/dispatcher.ts';
 import { FileSmsGateway, HttpSmsGateway } from '../sms/gateway.ts';
 import { registerUssdRoutes } from '../ussd/routes.ts';
@@ -39,6 +41,7 @@ export interface RunningServer {
   seededDemo: boolean;
   /** The ready sandbox app (keys, shortcode, passkey, initiator), when seeding the demo. */
   darajaSandbox: SandboxApp | null;
+  risk: RiskService;
   close(): Promise<void>;
 }
 
@@ -69,9 +72,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     dataDir: config.dataDir,
     sandbox: config.sandbox,
     adminToken: config.adminToken,
+    options: config.darajaAppRate === null ? {} : { rateLimit: config.darajaAppRate },
+  });
+  const clock = { nowMs: () => Date.now() };
+  const risk = await startRiskService({
+    ledger,
+    registry: payments.context.registry,
+    market,
+    clock,
+    modelPath: config.riskModel,
   });
   // The platform needs the payments service, and payments need its hooks: install them now.
-  payments.context.deps.hooks = combineHooks(hooks, daraja.hooks);
+  // Every money movement is scored by the one risk engine before it commits.
+  payments.context.deps.hooks = combineHooks(
+    hooks,
+    { assess: risk.engine.assess, committed: risk.engine.observe },
+    daraja.hooks,
+  );
   const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
   const darajaSandbox = config.sandbox && config.seedDemo ? await seedSandboxApp(daraja) : null;
   const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
@@ -79,6 +96,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
   registerForecastRoutes(app, { live, adminToken: config.adminToken });
+  registerRiskRoutes(app, { risk, adminToken: config.adminToken, clock });
   daraja.registerRoutes(app);
   registerPortalWebRoutes(app);
   // A pending STK push shows as an extra item at the top of the customer's menu.
@@ -119,6 +137,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url: address,
     seededDemo,
     darajaSandbox,
+    risk,
     async close() {
       clearInterval(daily);
       live.close();

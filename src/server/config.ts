@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { JournalConfig } from '../journal/protocol.ts';
+import { DEFAULT_MODEL_PATH } from '../risk/index.ts';
 
 export interface ServerConfig {
   host: string;
@@ -24,6 +26,10 @@ export interface ServerConfig {
   smsApi: { baseUrl: string; username: string; apiKey: string } | null;
   /** Print each SMS on the console as it is delivered (the embedded default's sink). */
   smsEcho: boolean;
+  /** The fraud model file; null scores with the rules alone (MALIPO_RISK_MODEL=none). */
+  riskModel: string | null;
+  /** Each Daraja app's allowance before spike arrest; null keeps Daraja's default (50/s). */
+  darajaAppRate: { perSecond: number; burst: number } | null;
 }
 
 export interface ConfigInput {
@@ -67,7 +73,26 @@ export function loadConfig(
           }
         : null,
     smsEcho: env.MALIPO_SMS_ECHO === '1',
+    riskModel:
+      env.MALIPO_RISK_MODEL === 'none'
+        ? null
+        : resolve(env.MALIPO_RISK_MODEL ?? fileURLToPath(DEFAULT_MODEL_PATH)),
+    darajaAppRate: appRateFrom(env),
   };
+}
+
+/**
+ * MALIPO_DARAJA_APP_RATE_PER_SECOND (and optionally MALIPO_DARAJA_APP_RATE_BURST, default twice
+ * the rate): a high-volume partner's allowance, as Safaricom raises it for production apps.
+ */
+function appRateFrom(env: NodeJS.ProcessEnv): ServerConfig['darajaAppRate'] {
+  const raw = env.MALIPO_DARAJA_APP_RATE_PER_SECOND;
+  if (raw === undefined || raw === '') return null;
+  const perSecond = Number(raw);
+  const burst = Number(env.MALIPO_DARAJA_APP_RATE_BURST ?? perSecond * 2);
+  if (!(perSecond > 0 && Number.isFinite(perSecond) && burst >= 1 && Number.isFinite(burst)))
+    throw new Error(`invalid MALIPO_DARAJA_APP_RATE_PER_SECOND/_BURST: ${raw}/${burst}`);
+  return { perSecond, burst };
 }
 
 /** A random secret created on first start and reused afterwards. */

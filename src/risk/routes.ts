@@ -1,0 +1,56 @@
+// The operator's risk API: the engine's state, operator events (SIM swaps, device changes) and
+// swapping the model without a restart. Held transactions and labels live under /admin/reviews
+// and /admin/labels (the payments domain owns them).
+
+import type { FastifyInstance } from 'fastify';
+import { requireAdminToken } from '../admin/auth.ts';
+import type { RiskService } from './service.ts';
+
+/** A model file is a few hundred KB; leave room for bigger ensembles. */
+const MODEL_BODY_LIMIT_BYTES = 32 << 20;
+
+export function registerRiskRoutes(
+  app: FastifyInstance,
+  deps: { risk: RiskService; adminToken: string; clock: { nowMs(): number } },
+): void {
+  const { risk } = deps;
+  app.register(async (scoped) => {
+    scoped.addHook('onRequest', requireAdminToken(deps.adminToken));
+
+    scoped.get('/admin/risk', async () => ({ ok: true, ...risk.engine.stats() }));
+
+    scoped.post<{ Body: { msisdn?: unknown; type?: unknown; atMs?: unknown } }>(
+      '/admin/risk/events',
+      async (request, reply) => {
+        const body = request.body ?? {};
+        const event = { ...body, atMs: body.atMs ?? deps.clock.nowMs() };
+        const recorded = await risk.recordEvent(event as never);
+        if (!recorded) {
+          return reply.code(422).send({
+            ok: false,
+            error: 'invalid_event',
+            message: 'expected {msisdn, type: "sim_swap" | "device_change", atMs?}',
+          });
+        }
+        return reply.code(201).send({ ok: true });
+      },
+    );
+
+    // The body is the model file itself (as written by `malipo train`).
+    scoped.put(
+      '/admin/risk/model',
+      { bodyLimit: MODEL_BODY_LIMIT_BYTES },
+      async (request, reply) => {
+        const text =
+          typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null);
+        const swapped = risk.engine.swapModel(text);
+        if (!swapped.ok) {
+          return reply
+            .code(422)
+            .send({ ok: false, error: 'invalid_model', message: swapped.error.message });
+        }
+        return { ok: true, modelVersion: swapped.version };
+      },
+    );
+  });
+}

@@ -1,0 +1,94 @@
+// The risk engine as the server runs it: features fed by the registry and the market, the
+// committed model loaded at start, features warmed from the journal's recent transactions, and
+// operator events (SIM swaps, device changes) made durable in the journal before they count, so
+// a restart forgets none of them.
+
+import type { LedgerClient } from '../journal/client.ts';
+import type { JournalRecord } from '../journal/journal.ts';
+import { normaliseMsisdn } from '../parties/msisdn.ts';
+import type { MarketConfig } from '../payments/market-config.ts';
+import type { Registry } from '../payments/registry.ts';
+import { createRiskEngine, type RiskEngine } from './engine.ts';
+import { createFeatureStore } from './features.ts';
+import { OPERATOR_EVENT_TYPES, type OperatorEvent } from './model.ts';
+import { replayFromJournal } from './replay.ts';
+import { DEFAULT_RULES, type RulesConfig } from './rules.ts';
+
+export const RISK_EVENT_STREAM = 'risk-event';
+/** Operator events older than this no longer change any feature (SIM-swap recency is days). */
+const EVENT_REPLAY_WINDOW_MS = 30 * 86_400_000;
+const EVENT_REPLAY_MAX = 100_000;
+
+export interface RiskServiceOptions {
+  ledger: LedgerClient;
+  registry: Registry;
+  market: MarketConfig;
+  clock: { nowMs(): number };
+  /** A model file; null: rules only. */
+  modelPath: string | null;
+  rules?: RulesConfig;
+}
+
+export interface RiskService {
+  engine: RiskEngine;
+  /** Records an operator event durably, then lets it count. False: not a valid event. */
+  recordEvent(event: OperatorEvent): Promise<boolean>;
+  startup: { modelVersion: string | null; replayedTransactions: number; replayedEvents: number };
+}
+
+export async function startRiskService(options: RiskServiceOptions): Promise<RiskService> {
+  const { registry, market, ledger, clock } = options;
+  const features = createFeatureStore({
+    utcOffsetMinutes: market.utcOffsetMinutes,
+    commissionBands: market.commissions,
+    msisdn: market.msisdn,
+    accountOpenedAtMs: (party) =>
+      party.kind === 'customer' ? registry.customers.get(party.id)?.registeredAtMs : undefined,
+  });
+  const engine = createRiskEngine({ features, rules: options.rules ?? DEFAULT_RULES, clock });
+  let modelVersion: string | null = null;
+  if (options.modelPath !== null) {
+    const loaded = await engine.loadModel(options.modelPath);
+    if (!loaded.ok) throw new Error(`risk model ${options.modelPath}: ${loaded.error.message}`);
+    modelVersion = loaded.version;
+  }
+  const nowMs = clock.nowMs();
+  const replayed = await replayFromJournal(engine, ledger, { nowMs });
+  let replayedEvents = 0;
+  const events = await ledger.latestRecords(RISK_EVENT_STREAM, EVENT_REPLAY_MAX);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = parseEvent(JSON.parse(events[i].body));
+    if (event !== null && event.atMs >= nowMs - EVENT_REPLAY_WINDOW_MS) {
+      if (engine.recordEvent(event)) replayedEvents++;
+    }
+  }
+  return {
+    engine,
+    async recordEvent(event) {
+      const checked = parseEvent(event);
+      // Validate against the numbering plan before anything is written.
+      const number = checked === null ? null : normaliseMsisdn(checked.msisdn, market.msisdn);
+      if (checked === null || number === null || !number.ok) return false;
+      const parsed: OperatorEvent = { ...checked, msisdn: number.msisdn };
+      const record: JournalRecord = {
+        stream: RISK_EVENT_STREAM,
+        key: `${parsed.type}:${parsed.msisdn}:${parsed.atMs}`,
+        body: JSON.stringify(parsed),
+        balancesOf: [],
+      };
+      await ledger.appendRecords([record]);
+      return engine.recordEvent(parsed);
+    },
+    startup: { modelVersion, replayedTransactions: replayed.observed, replayedEvents },
+  };
+}
+
+/** An operator event from untrusted JSON, or null. */
+export function parseEvent(value: unknown): OperatorEvent | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { msisdn, type, atMs } = value as Record<string, unknown>;
+  if (typeof msisdn !== 'string' || msisdn.length === 0 || msisdn.length > 20) return null;
+  if (!(OPERATOR_EVENT_TYPES as readonly unknown[]).includes(type)) return null;
+  if (typeof atMs !== 'number' || !Number.isSafeInteger(atMs) || atMs < 0) return null;
+  return { msisdn, type: type as OperatorEvent['type'], atMs };
+}
