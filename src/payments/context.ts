@@ -286,7 +286,9 @@ export class PaymentsContext {
       ...(outbox?.(txn) ?? []),
     ];
     const verdict = this.deps.hooks?.assess?.(
-      plan.payerBalanceCents === undefined ? txn : { ...txn, fromBalanceCents: plan.payerBalanceCents },
+      plan.payerBalanceCents === undefined
+        ? txn
+        : { ...txn, fromBalanceCents: plan.payerBalanceCents },
     );
     if (verdict !== undefined) {
       const decision = decisionRecord(txn, verdict);
