@@ -111,6 +111,13 @@ describe('parseStkPushRequest', () => {
     );
   });
 
+  it('takes a TransactionDesc longer than documented and keeps its first 13 characters', () => {
+    const parsed = value(
+      parseStkPushRequest(with_(STK_BODY, { TransactionDesc: 'Lipa na mpesa online' }), SANDBOX),
+    );
+    assert.equal(parsed.transactionDesc, 'Lipa na mpesa');
+  });
+
   it('treats an absent, null or empty TransactionDesc as none', () => {
     for (const desc of [undefined, null, '']) {
       const parsed = value(
@@ -172,7 +179,7 @@ describe('parseStkPushRequest', () => {
     ['account reference of 13', { AccountReference: 'A'.repeat(13) }, 'AccountReference'],
     ['empty account reference', { AccountReference: '' }, 'AccountReference'],
     ['control character', { AccountReference: 'ref\u0000' }, 'AccountReference'],
-    ['transaction desc of 14', { TransactionDesc: 'D'.repeat(14) }, 'TransactionDesc'],
+    ['transaction desc of 101', { TransactionDesc: 'D'.repeat(101) }, 'TransactionDesc'],
   ];
   for (const [name, changes, field] of refusals) {
     it(`refuses ${name} as Invalid ${field}`, () => {

@@ -33,12 +33,18 @@ export const KRA_SHORTCODE = '572572';
 const IDENTIFIER = /^[\x21-\x7e]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/** The documented TransactionDesc length: what is kept of a longer one. */
+export const STK_TRANSACTION_DESC_KEPT_CHARS = 13;
+
 /** Every string field's limits, in one table. Documented Daraja limits where they exist. */
 export const FIELD_LIMITS = {
   /** STK: shown to the customer in the PIN prompt; Daraja documents 12. */
   stkAccountReference: { minChars: 1, maxChars: 12 },
-  /** STK: Daraja documents 13; the only optional STK field. */
-  stkTransactionDesc: { minChars: 0, maxChars: 13 },
+  /**
+   * STK: Daraja documents 13, but clients in the wild send longer (mpesa-node's default is
+   * "Lipa na mpesa online") and Daraja takes them: accept up to 100, keep the first 13.
+   */
+  stkTransactionDesc: { minChars: 0, maxChars: 100 },
   /** base64(shortcode + passkey + timestamp): ~116 chars with a 64-char passkey. */
   stkPassword: { minChars: 4, maxChars: 256, pattern: BASE64 },
   checkoutRequestId: { minChars: 1, maxChars: 64, pattern: /^[A-Za-z0-9_-]+$/ },
@@ -201,7 +207,8 @@ export function parseStkPushRequest(raw: unknown, options: ParseOptions): Parsed
     const phoneNumber = r.msisdn(['PhoneNumber'], options.msisdn);
     const callbackUrl = r.callbackUrl(['CallBackURL', 'CallbackURL'], policyOf(options));
     const accountReference = r.text(['AccountReference'], FIELD_LIMITS.stkAccountReference);
-    const transactionDesc = r.optionalText(['TransactionDesc'], FIELD_LIMITS.stkTransactionDesc);
+    const desc = r.optionalText(['TransactionDesc'], FIELD_LIMITS.stkTransactionDesc);
+    const transactionDesc = desc === null ? null : desc.slice(0, STK_TRANSACTION_DESC_KEPT_CHARS);
     return r.result(() => ({
       businessShortcode,
       password,
