@@ -76,7 +76,7 @@ export async function createApp(
   const secretSalt = randomBytes(SALT_BYTES).toString('base64url');
   const app: DarajaApp = {
     id: `app_${randomUUID()}`,
-    seq: state.apps.size + 1,
+    seq: state.takeAppSeq(),
     name,
     developerId: input.developerId,
     consumerKey: randomBytes(CONSUMER_KEY_BYTES).toString('base64url'),
@@ -132,7 +132,7 @@ export async function registerDeveloper(
   }
   const developer: Developer = {
     id: `dev_${randomUUID()}`,
-    seq: state.developers.size + 1,
+    seq: state.takeDeveloperSeq(),
     email: normalised,
     passwordHash: await hashPin(password, INITIATOR_SCRYPT_PARAMS),
     createdAtMs: nowMs,

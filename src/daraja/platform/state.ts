@@ -32,6 +32,21 @@ export class PlatformState {
   readonly pull = new Map<string, PullRegistration>();
   readonly behaviours = new Map<string, TestBehaviour>();
   sandbox: SandboxCredentials | null = null;
+  // Highest seq handed out or replayed. Tokens name an app or developer by seq, so two creations
+  // in flight at once must never get the same one (size + 1 would: both read it before either
+  // commits, and the second would then answer for the first one's tokens).
+  #appSeqTaken = 0;
+  #developerSeqTaken = 0;
+
+  /** The seq for a new app; reserved at once, so concurrent creations get distinct ones. */
+  takeAppSeq(): number {
+    return ++this.#appSeqTaken;
+  }
+
+  /** The seq for a new developer; reserved at once, like takeAppSeq. */
+  takeDeveloperSeq(): number {
+    return ++this.#developerSeqTaken;
+  }
 
   async load(ledger: LedgerClient): Promise<number> {
     let after = 0;
@@ -61,11 +76,13 @@ export class PlatformState {
         this.developers.set(event.developer.id, event.developer);
         this.developersByEmail.set(event.developer.email, event.developer);
         this.developersBySeq.set(event.developer.seq, event.developer);
+        this.#developerSeqTaken = Math.max(this.#developerSeqTaken, event.developer.seq);
         return;
       case 'app_created':
         this.apps.set(event.app.id, event.app);
         this.appsByKey.set(event.app.consumerKey, event.app);
         this.appsBySeq.set(event.app.seq, event.app);
+        this.#appSeqTaken = Math.max(this.#appSeqTaken, event.app.seq);
         return;
       case 'passkey_set':
         this.passkeys.set(event.shortcode, event.passkey);
