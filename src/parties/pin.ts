@@ -168,6 +168,19 @@ export function pinHashNeedsRehash(
   );
 }
 
+/**
+ * Null when `encoded` is a PIN hash this module can verify (our scrypt format, parameters within
+ * bounds), otherwise what is wrong with it. For hashes brought in from elsewhere (an import).
+ */
+export function pinHashProblem(encoded: string): string | null {
+  try {
+    decodePinHash(encoded);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 interface DecodedPinHash {
   readonly params: ScryptParams;
   readonly salt: Buffer;

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireAdminToken } from '../admin/auth.ts';
 import type { Outcome } from './model.ts';
+import { CUSTOMER_IMPORT_MAX } from './parties.ts';
 import type { PaymentsService } from './service.ts';
 
 const verified = { kind: 'verified', by: 'operator' } as const;
@@ -64,6 +65,29 @@ export function registerPaymentsAdminRoutes(
           true,
         );
       },
+    );
+
+    scoped.post<{ Body: { customers: Parameters<PaymentsService['importCustomers']>[0] } }>(
+      '/admin/customers/import',
+      {
+        schema: {
+          body: body(['customers'], {
+            customers: {
+              type: 'array',
+              maxItems: CUSTOMER_IMPORT_MAX,
+              items: body(['msisdn', 'firstName', 'lastName', 'idNumber', 'pinHash'], {
+                msisdn: text(32),
+                firstName: text(40),
+                lastName: text(40),
+                idNumber: text(20),
+                pinHash: text(256),
+                registeredAtMs: { type: 'integer', minimum: 0 },
+              }),
+            },
+          }),
+        },
+      },
+      async (request, reply) => send(reply, await p.importCustomers(request.body.customers), true),
     );
 
     scoped.get<{ Params: { msisdn: string } }>(

@@ -17,6 +17,7 @@ import { chargeDailyOverdraftFees, repayOverdraft } from './overdraft.ts';
 import {
   activeCustomer,
   changePin,
+  importCustomers,
   offerOverdraft,
   optInOverdraft,
   registerAgent,
@@ -60,6 +61,7 @@ export interface PaymentsOptions {
 export interface PaymentsService {
   context: PaymentsContext;
   registerCustomer: Bound<typeof registerCustomer>;
+  importCustomers: Bound<typeof importCustomers>;
   registerOrganization: Bound<typeof registerOrganization>;
   registerTill: Bound<typeof registerTill>;
   registerAgent: Bound<typeof registerAgent>;
@@ -139,6 +141,7 @@ export function createPaymentsService(
   return {
     context: ctx,
     registerCustomer: (input) => registerCustomer(ctx, input),
+    importCustomers: (inputs) => importCustomers(ctx, inputs),
     registerOrganization: (input) => registerOrganization(ctx, input),
     registerTill: (input) => registerTill(ctx, input),
     registerAgent: (input) => registerAgent(ctx, input),
