@@ -5,8 +5,8 @@
 // (../callback-url.ts), so the address we connect to is the one we checked; a name that resolved
 // to a public address at registration can point at 127.0.0.1 by delivery time (DNS rebinding).
 // Redirects are not followed, for the same reason.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { StoredRecord } from '../../journal/journal.ts';
 import type { AttemptResult, DeliveryContext } from '../../outbox/model.ts';
 import {
@@ -21,6 +21,14 @@ import { parseCallbackBody, renderCallback } from './callbacks.ts';
 export const RESPONSE_EXCERPT_BYTES_MAX = 512;
 /** Each POST gives up after this long even without an engine signal. */
 export const DELIVERY_TIMEOUT_MS_DEFAULT = 10_000;
+/**
+ * Connections kept open to one receiver origin. The engine's per-endpoint concurrency limit is
+ * lower, so this only bounds a burst from several engines sharing the agent.
+ */
+const SOCKETS_PER_ORIGIN_MAX = 256;
+/** Idle connections kept per origin, and how long one may stay idle before it is closed. */
+const FREE_SOCKETS_PER_ORIGIN_MAX = 64;
+const IDLE_SOCKET_MS = 30_000;
 /** Statuses worth retrying: the receiver may answer differently later. */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429]);
 
@@ -122,14 +130,16 @@ export function postJson(
   options: PostOptions,
 ): Promise<PostAnswer> {
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = target.protocol === 'https:';
+  const send = https ? httpsRequest : httpRequest;
+  const agents = agentsFor(options);
   const timeout = AbortSignal.timeout(options.timeoutMs);
   return new Promise<PostAnswer>((resolve, reject) => {
     const req = send(
       target,
       {
         method: 'POST',
-        agent: false,
+        agent: https ? agents.https : agents.http,
         lookup: createGuardedLookup(options.policy, options.hostCheck),
         signal: AbortSignal.any([signal, timeout]),
         headers: {
@@ -143,6 +153,36 @@ export function postJson(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+interface Agents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+}
+
+// Keep-alive agents, one pair per (policy, host check): a connection is checked by the guarded
+// lookup when it opens, so a pooled one may only be reused under the same rules it was opened
+// under. Opening a TCP connection per callback cost more CPU than rendering and sending it.
+const agentsByPolicy = new WeakMap<object, Map<object | undefined, Agents>>();
+
+function agentsFor(options: PostOptions): Agents {
+  let byHostCheck = agentsByPolicy.get(options.policy);
+  if (byHostCheck === undefined) {
+    byHostCheck = new Map();
+    agentsByPolicy.set(options.policy, byHostCheck);
+  }
+  let agents = byHostCheck.get(options.hostCheck);
+  if (agents === undefined) {
+    const settings = {
+      keepAlive: true,
+      maxSockets: SOCKETS_PER_ORIGIN_MAX,
+      maxFreeSockets: FREE_SOCKETS_PER_ORIGIN_MAX,
+      timeout: IDLE_SOCKET_MS,
+    };
+    agents = { http: new HttpAgent(settings), https: new HttpsAgent(settings) };
+    byHostCheck.set(options.hostCheck, agents);
+  }
+  return agents;
 }
 
 /** Reads at most `bytesMax` of the answer, then hangs up. */
