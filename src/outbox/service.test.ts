@@ -256,6 +256,34 @@ describe('outbox engine', { timeout: TEST_TIMEOUT_MS }, () => {
     );
   });
 
+  test('an endpoint with a backlog deeper than the due window does not hold back the others', async () => {
+    const endpointOf = (record: StoredRecord) => record.key.slice(0, 1);
+    const deliveredA: number[] = [];
+    let aDeliveredWhenBDone = -1;
+    let bDelivered = 0;
+    const deliver: Deliverer = async (record) => {
+      await sleep(5);
+      if (endpointOf(record) === 'a') deliveredA.push(record.seq);
+      else if (++bDelivered === 10) aDeliveredWhenBDone = deliveredA.length;
+      return delivered();
+    };
+    await withEngine(
+      deliver,
+      { concurrencyMax: 4, endpointConcurrencyMax: 2 },
+      async (engine, h) => {
+        // 'a' is due first with far more messages than a pump's window (4 × 4 + 64) holds.
+        await h.append(STREAM, 600, 'a');
+        await h.append(STREAM, 10, 'b');
+        await engine.start();
+        await waitFor('all delivered', () => allDone(engine, 610), 25_000);
+        // 'a' runs two at a time at ~5 ms each (~400/s): had 'b' waited behind it, it would
+        // have been delivered only after all 600.
+        assert.ok(aDeliveredWhenBDone >= 0 && aDeliveredWhenBDone < 300, `${aDeliveredWhenBDone}`);
+      },
+      { endpointOf },
+    );
+  });
+
   test('the delivery log keeps each attempt with status, latency and a bounded excerpt', async () => {
     const deliver: Deliverer = async (_record, { attempt }) =>
       attempt === 1

@@ -119,6 +119,9 @@ export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
   startFrom: 'beginning',
 };
 
+/** The due window a pump reads: this many messages per free slot, plus a floor. */
+const DUE_WINDOW_PER_SLOT = 4;
+const DUE_WINDOW_MIN = 64;
 /** After stop() aborts attempts, how long it waits for their outcomes to be written. */
 const STOP_ABORT_GRACE_MS = 1_000;
 /** How often delivered messages past retention are pruned, and how many per go. */
@@ -151,6 +154,7 @@ class OutboxEngine implements Outbox {
   private pumpScheduled = false;
   private tailError: string | null = null;
   private lastPruneMs = 0;
+  private lastDeepScanMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: OutboxDeps,
@@ -347,17 +351,32 @@ class OutboxEngine implements Outbox {
     if (this.state !== 'running') return;
     if (this.pumpTimer !== null) clearTimeout(this.pumpTimer);
     const now = this.clock.nowMs();
-    // Each round saturates at least one more endpoint or runs out of work, so this many suffice.
-    const roundsMax = this.options.concurrencyMax + 1;
-    for (let round = 0; round < roundsMax; round++) {
-      const room = this.options.concurrencyMax - this.inFlight.size;
-      if (room <= 0) break;
-      const due = this.store.due(now, room, this.saturatedEndpoints());
-      const picked = pickWithinLimits(due, room, this.endpointLoad, this.options);
-      if (picked.length === 0) break;
-      for (const claimed of this.store.claim(picked, now)) this.launch(claimed);
+    const room = this.options.concurrencyMax - this.inFlight.size;
+    if (room > 0) {
+      // The oldest due messages first, from a window whose scan cost is bounded. Skipping the
+      // saturated endpoints in SQL instead (the full query below) walks every due message of
+      // those endpoints: with one busy endpoint and a large backlog that was most of the CPU of
+      // a busy outbox, on every pump.
+      const window = this.store.dueWindow(now, room * DUE_WINDOW_PER_SLOT + DUE_WINDOW_MIN);
+      const picked = pickWithinLimits(window, room, this.endpointLoad, this.options);
+      this.startAttempts(picked, now);
+      // Room is left and the window was full: the rest of it is for endpoints at their limit,
+      // and other endpoints' messages may lie beyond it. Look past them, but at most once per
+      // poll interval, so an endpoint with a deep backlog delays the others by at most that long.
+      const windowFull = window.length === room * DUE_WINDOW_PER_SLOT + DUE_WINDOW_MIN;
+      const left = this.options.concurrencyMax - this.inFlight.size;
+      if (left > 0 && windowFull && now - this.lastDeepScanMs >= this.options.pollIntervalMs) {
+        this.lastDeepScanMs = now;
+        const due = this.store.due(now, left, this.saturatedEndpoints());
+        this.startAttempts(pickWithinLimits(due, left, this.endpointLoad, this.options), now);
+      }
     }
     this.armPumpTimer(now);
+  }
+
+  private startAttempts(seqs: readonly number[], now: number): void {
+    if (seqs.length === 0) return;
+    for (const claimed of this.store.claim(seqs, now)) this.launch(claimed);
   }
 
   private armPumpTimer(now: number): void {

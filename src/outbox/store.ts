@@ -177,6 +177,14 @@ export class DeliveryStore {
     return this.s.due.all(nowMs, JSON.stringify(excludedEndpoints), limit) as DueMessage[];
   }
 
+  /**
+   * The first `scanMax` due pending messages, oldest due first, whatever their endpoint: a scan
+   * whose cost is bounded by `scanMax` however large the backlog of a saturated endpoint is.
+   */
+  dueWindow(nowMs: number, scanMax: number): DueMessage[] {
+    return this.s.dueWindow.all(nowMs, scanMax) as DueMessage[];
+  }
+
   /** When the earliest pending message falls due, or null when none is pending. */
   nextDueAtMs(): number | null {
     return (this.s.nextDue.get() as { at: number | null }).at;
@@ -342,6 +350,11 @@ function prepare(db: Database.Database) {
       `SELECT seq, endpoint FROM messages
        WHERE status = 'pending' AND next_attempt_at <= ?
          AND endpoint NOT IN (SELECT value FROM json_each(?))
+       ORDER BY next_attempt_at, seq LIMIT ?`,
+    ),
+    dueWindow: db.prepare(
+      `SELECT seq, endpoint FROM messages
+       WHERE status = 'pending' AND next_attempt_at <= ?
        ORDER BY next_attempt_at, seq LIMIT ?`,
     ),
     nextDue: db.prepare(`SELECT min(next_attempt_at) AS at FROM messages WHERE status = 'pending'`),
