@@ -271,7 +271,7 @@ describe('outbox engine', { timeout: TEST_TIMEOUT_MS }, () => {
       deliver,
       { concurrencyMax: 4, endpointConcurrencyMax: 2 },
       async (engine, h) => {
-        // 'a' is due first with far more messages than a pump's window (4 × 4 + 64) holds.
+        // 'a' is due first with far more messages than a pump's window (4 × 4 + 16) holds.
         await h.append(STREAM, 600, 'a');
         await h.append(STREAM, 10, 'b');
         await engine.start();

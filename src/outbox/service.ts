@@ -121,7 +121,7 @@ export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
 
 /** The due window a pump reads: this many messages per free slot, plus a floor. */
 const DUE_WINDOW_PER_SLOT = 4;
-const DUE_WINDOW_MIN = 64;
+const DUE_WINDOW_MIN = 16;
 /** After stop() aborts attempts, how long it waits for their outcomes to be written. */
 const STOP_ABORT_GRACE_MS = 1_000;
 /** How often delivered messages past retention are pruned, and how many per go. */
