@@ -1,9 +1,9 @@
 // The live driver: plays the generated stream against a running Malipo through its real
 // channels, paced in wall-clock time. Simulated time runs `compression` times faster than the
 // clock, so the traffic profile's shape (night trough, three peaks, paydays) is kept while the
-// mean rate is the one asked for. Customers' payments go through USSD sessions; salaries through
-// Daraja B2C v3 and some bill payments through C2B simulate (the admin API when Daraja is not
-// available); agent deposits and customer-care reversals through the admin API; SIM swaps and
+// mean rate is the one asked for. Customers' payments go through USSD sessions; B2C (salaries,
+// betting winnings, loans, riders' earnings) through Daraja B2C v3 and some bill payments and
+// stakes through C2B simulate (the admin API when Daraja is not available); agent deposits and customer-care reversals through the admin API; SIM swaps and
 // device changes to the risk engine's operator-event endpoint.
 //
 // Fraud labels never go to the platform: they are written to a side file, one JSON line per

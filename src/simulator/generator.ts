@@ -5,7 +5,8 @@
 // forecast module's traffic profile (createTrafficGenerator: three daily peaks, quiet nights,
 // weekends, salary days), normalised to the population's own daily activity; each arrival is one
 // customer, drawn in proportion to how active they are, doing one thing their persona does.
-// Salaries, chamas, rare life events and fraud campaigns are scheduled per day.
+// Salaries, chamas, rare life events, betting, lending and gig payouts (disbursers.ts) and fraud
+// campaigns are scheduled per day.
 
 import {
   createPayCalendar,
@@ -16,11 +17,13 @@ import { createTrafficGenerator, type TrafficProfile } from '../forecast/synthet
 import {
   civilDate,
   dayIndexOf,
+  dayOfWeek,
   localDayIndex,
   NAIROBI_UTC_OFFSET_MINUTES,
 } from '../forecast/time.ts';
 import { MinHeap } from '../ledger/min-heap.ts';
 import { defaultMarketConfig, type MarketConfig } from '../payments/market-config.ts';
+import { scheduleBetting, scheduleLending, schedulePayoutRuns } from './disbursers.ts';
 import { DEFAULT_FRAUD_RATES, type FraudRates, scheduleFraud } from './fraud.ts';
 import { legitAction, scheduleChamas, scheduleLifeEvents, scheduleSalaries } from './legit.ts';
 import type { SimEvent } from './model.ts';
@@ -104,6 +107,7 @@ function createWorld(config: SimulatorConfig, population: Population): SimWorld 
     market: config.market ?? defaultMarketConfig(),
     random: createSimRandom(mixSeed(config.seed, 2)),
     fraudRandom: createSimRandom(mixSeed(config.seed, 3)),
+    businessRandom: createSimRandom(mixSeed(config.seed, 5)),
     seed: config.seed,
     balances: Float64Array.from(population.customers, (c) => c.initialBalanceCents),
     startMs: config.startMs,
@@ -156,6 +160,10 @@ function scheduleDay(
     scheduleSalaries(world, dayStartMs, true);
   }
   scheduleLifeEvents(world, dayStartMs);
+  const weekday = dayOfWeek(dayIndex);
+  scheduleBetting(world, dayStartMs, weekday === 0 || weekday === 6);
+  scheduleLending(world, dayStartMs);
+  schedulePayoutRuns(world, dayStartMs);
   scheduleFraud(world, dayStartMs, rates);
 }
 

@@ -1,6 +1,7 @@
 // The simulated population (PaySim-style agents): customers with personas, income and habits and
-// a social graph, plus billers, employers, merchants' tills and agents. Built deterministically
-// from the seed; the same population is registered on a live platform by `simulate --setup`.
+// a social graph, plus billers, employers, betting firms, digital lenders, delivery platforms,
+// merchants' tills and agents. Built deterministically from the seed; the same population is registered on a live
+// platform by `simulate --setup`.
 //
 // Mules and rogue agents are ordinary parties here: they have names, ages and (for most mules)
 // some ordinary activity. Only the simulator's own fields (`mule`, `rogue`) mark them, and those
@@ -36,6 +37,14 @@ export interface SimCustomer {
   readonly rentCents: number;
   readonly family: readonly number[];
   readonly chama: number;
+  /** The betting firm they stake with, or -1 for somebody who does not bet. */
+  readonly bookmaker: number;
+  /** Stakes placed on an average weekday (more at weekends); 0 for non-bettors. */
+  readonly stakesPerDay: number;
+  /** The digital lender they borrow from, or -1 for somebody who does not borrow on the phone. */
+  readonly lender: number;
+  /** The delivery or ride-hailing platform they ride for, or -1. */
+  readonly gigPlatform: number;
   readonly mule: boolean;
   readonly initialBalanceCents: number;
 }
@@ -81,6 +90,12 @@ export interface Population {
   readonly customers: readonly SimCustomer[];
   readonly billers: readonly SimOrg[];
   readonly employers: readonly SimOrg[];
+  /** Continuous B2C disbursers: winnings at any hour, in bursts when matches end. */
+  readonly bookmakers: readonly SimOrg[];
+  /** Continuous B2C disbursers: loans at any hour, repaid by paybill. */
+  readonly lenders: readonly SimOrg[];
+  /** Bulk B2C disbursers: riders' and drivers' earnings in one run every night. */
+  readonly gigPlatforms: readonly SimOrg[];
   readonly tills: readonly SimTill[];
   readonly agents: readonly SimAgent[];
   readonly chamas: readonly Chama[];
@@ -131,6 +146,37 @@ const MORE_LAST_NAMES = ['Njoroge', 'Barasa', 'Cheruiyot', 'Muthoni', 'Onyango',
 const BILLERS = ['Kenya Power', 'Nairobi Water', 'DSTV Kenya', 'Zuku Fibre', 'NHIF', 'KCB Loans'];
 const MORE_BILLERS = ['Stima Sacco', 'Mwalimu Sacco', 'Jubilee Insurance', 'Bright School Fees'];
 const LANDLORDS = ['Pangani Properties', 'Umoja Estates'];
+// A few firms hold most of each market, so their number does not grow with the population: their
+// customers, and so their daily payouts, do.
+const BOOKMAKERS = ['Shinda Bet', 'Goli Sports', 'Bahati Bet'];
+const LENDERS = ['Haraka Loans', 'Pesa Mkononi Credit', 'Chapchap Lending'];
+const GIG_PLATFORMS = ['Boda Express', 'Chakula Delivery'];
+/** Share of each persona who bet on their phone, and who borrow from a digital lender. */
+const BETTOR_SHARE: Readonly<Record<Persona, number>> = {
+  salaried: 0.25,
+  casual: 0.3,
+  trader: 0.2,
+  dependent: 0.1,
+  mule: 0,
+};
+const BORROWER_SHARE: Readonly<Record<Persona, number>> = {
+  salaried: 0.15,
+  casual: 0.2,
+  trader: 0.25,
+  dependent: 0.05,
+  mule: 0,
+};
+/** Share of each persona who ride or drive for a platform (young men on boda bodas, mostly). */
+const GIG_WORKER_SHARE: Readonly<Record<Persona, number>> = {
+  salaried: 0,
+  casual: 0.1,
+  trader: 0.03,
+  dependent: 0.02,
+  mule: 0,
+};
+/** Median stakes per weekday of a bettor, and the log-normal spread between bettors. */
+const STAKES_PER_DAY: readonly [number, number] = [0.4, 0.8];
+const STAKES_PER_DAY_MAX = 6;
 const PLACES = ['Kibera', 'Githurai', 'Kawangware', 'Eastleigh', 'Ruiru', 'Thika', 'Kisumu'];
 
 /** Unique per index for any population size (7919 is prime, coprime with 8e7). */
@@ -184,15 +230,40 @@ export function createPopulation(config: PopulationConfig): Population {
     { length: config.customers },
     () => PERSONA_SHARES[random.weighted(PERSONA_SHARES.map(([, share]) => share))][0],
   );
+  const bookmakers = BOOKMAKERS.map((name, i) => ({
+    shortcode: String(600_100 + i),
+    name,
+    midMonth: false,
+  }));
+  const lenders = LENDERS.map((name, i) => ({
+    shortcode: String(610_100 + i),
+    name,
+    midMonth: false,
+  }));
+  const gigPlatforms = GIG_PLATFORMS.map((name, i) => ({
+    shortcode: String(620_100 + i),
+    name,
+    midMonth: false,
+  }));
   const world = { config, random, personas, billers, employers, tills, agents };
   const customers = personas.map((persona, index) => buildCustomer(world, index, persona));
   const chamas = buildChamas(random, customers, billers.length);
-  const withChamas = customers.map((c) => ({ ...c, chama: chamaOf(chamas, c.index) }));
+  // Betting and borrowing draw from their own stream, so they leave the rest of the population as
+  // it was.
+  const habits = createSimRandom(mixSeed(config.seed, 4));
+  const withChamas = customers.map((c) => ({
+    ...c,
+    chama: chamaOf(chamas, c.index),
+    ...disburserHabits(habits, c.persona, { bookmakers, lenders, gigPlatforms }),
+  }));
   return {
     config,
     customers: withChamas,
     billers,
     employers,
+    bookmakers,
+    lenders,
+    gigPlatforms,
     tills,
     agents,
     chamas,
@@ -289,10 +360,32 @@ function buildCustomer(b: Builder, index: number, persona: Persona): SimCustomer
     rentCents: salaried && random.chance(0.7) ? wholeKes(random.logNormal(12_000, 0.35)) : 0,
     family,
     chama: -1,
+    bookmaker: -1,
+    stakesPerDay: 0,
+    lender: -1,
+    gigPlatform: -1,
     mule: persona === 'mule',
     initialBalanceCents: wholeKes(
       Math.min(240_000, random.logNormal(INITIAL_BALANCE_MEDIAN_KES[persona], 0.8)),
     ),
+  };
+}
+
+/** Who bets (with which firm, how often), who borrows (from which lender), who rides for whom. */
+function disburserHabits(
+  random: SimRandom,
+  persona: Persona,
+  orgs: Readonly<Record<'bookmakers' | 'lenders' | 'gigPlatforms', readonly SimOrg[]>>,
+) {
+  const bettor = random.chance(BETTOR_SHARE[persona]);
+  const borrower = random.chance(BORROWER_SHARE[persona]);
+  const rider = random.chance(GIG_WORKER_SHARE[persona]);
+  const [median, sigma] = STAKES_PER_DAY;
+  return {
+    bookmaker: bettor ? random.int(0, orgs.bookmakers.length - 1) : -1,
+    stakesPerDay: bettor ? Math.min(STAKES_PER_DAY_MAX, random.logNormal(median, sigma)) : 0,
+    lender: borrower ? random.int(0, orgs.lenders.length - 1) : -1,
+    gigPlatform: rider ? random.int(0, orgs.gigPlatforms.length - 1) : -1,
   };
 }
 

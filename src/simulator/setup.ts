@@ -1,7 +1,7 @@
 // `simulate --setup`: registers the simulated population on a live platform through the admin
-// API (billers and employers, tills, agents, customers), funds agents' floats and employers'
-// utility accounts, and gives every customer their starting balance as a deposit at their local
-// agent. Idempotent: what is already registered is taken as it is, and request ids are fixed per
+// API (billers, employers and the B2C disbursers, tills, agents, customers), funds agents' floats
+// and the utility accounts of every business that pays by B2C, and gives every customer their
+// starting balance as a deposit at their local agent. Idempotent: what is already registered is taken as it is, and request ids are fixed per
 // seed, so a second run does not pay anything twice.
 
 import { formatLocal } from '../parties/msisdn.ts';
@@ -11,7 +11,7 @@ import { createLimiter } from './limiter.ts';
 import { KES } from './model.ts';
 import type { Population } from './population.ts';
 
-/** Float per agent and money per employer: enough for any run of the driver. */
+/** Float per agent and money per business paying by B2C: enough for any run of the driver. */
 const AGENT_FLOAT_CENTS = 5_000_000 * KES;
 const EMPLOYER_UTILITY_CENTS = 50_000_000 * KES;
 const EMPLOYER_CHARGES_CENTS = 1_000_000 * KES;
@@ -59,8 +59,13 @@ async function runPhase(
   options.log(`set-up: ${name} (${calls.length})`);
 }
 
+/** Employers, betting firms, lenders and delivery platforms: every business that pays by B2C. */
+function payersByB2c(p: Population) {
+  return [...p.employers, ...p.bookmakers, ...p.lenders, ...p.gigPlatforms];
+}
+
 function partyCalls(p: Population): Call[][] {
-  const orgs: Call[] = [...p.billers, ...p.employers].map((org) => [
+  const orgs: Call[] = [...p.billers, ...payersByB2c(p)].map((org) => [
     '/admin/organizations',
     { shortcode: org.shortcode, name: org.name, kind: 'paybill', paybillTariff: 'customer_pays' },
   ]);
@@ -82,7 +87,7 @@ function fundingCalls(p: Population, darajaShortcode: string | null | undefined)
     { accountId, amountCents, requestId: `setup-${seed}-fund-${accountId}` },
   ];
   const shortcodes = [
-    ...p.employers.map((e) => e.shortcode),
+    ...payersByB2c(p).map((e) => e.shortcode),
     ...(darajaShortcode ? [darajaShortcode] : []),
   ];
   return [
@@ -123,7 +128,7 @@ export async function setupPopulation(options: SetupOptions): Promise<SetupSumma
   const p = options.population;
   const summary: SetupSummary = { ok: 0, refused: 0, errors: 0, firstProblem: null };
   const [orgs, tills, agents] = partyCalls(p);
-  await runPhase(options, 'billers and employers', orgs, summary);
+  await runPhase(options, 'billers, employers and disbursers', orgs, summary);
   await runPhase(options, 'tills', tills, summary);
   await runPhase(options, 'agents', agents, summary);
   await runPhase(options, 'floats and payrolls', fundingCalls(p, options.darajaShortcode), summary);

@@ -3,12 +3,12 @@
 // mules and rogue agents) in a later month, through the whole engine as the server runs it.
 //
 // The bars, per typology: at least 75 % of the fraudulent value and 70 % of the fraudulent
-// transactions flagged. The full evaluation (bench/eval-fraud.ts) measures 84–100 % by value per
-// typology on a week of 5,000 customers, and this test measured 82–99 % by value (83–98 % by
-// count) when the model was committed; it runs a smaller period with three times the campaigns,
-// so its figures move by several points with the sample and with a retrained model. Signals lost
-// fall far below the bars: with the rules alone (no model) only 24 % of the takeover
-// transactions are flagged. The friction bound stops "flag everything" from passing.
+// transactions flagged. The full evaluation (bench/eval-fraud.ts) measures 90–100 % by value per
+// typology on a week of 5,000 customers, and this test measured 78–99 % by value (91–96 % by
+// count; deposit splitting is the lowest by value) when the model was committed; it runs a
+// smaller period with three times the campaigns, so its figures move by several points with the
+// sample and with a retrained model. Signals lost fall far below the bars: with the rules alone
+// (no model) only 24 % of the takeover transactions are flagged. The friction bound stops "flag everything" from passing.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

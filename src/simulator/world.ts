@@ -29,6 +29,8 @@ export interface SimWorld {
   /** Draws for ordinary life; fraud has its own stream so changing one does not shift the other. */
   readonly random: SimRandom;
   readonly fraudRandom: SimRandom;
+  /** Draws for the continuous disbursers (betting, lending), likewise on their own stream. */
+  readonly businessRandom: SimRandom;
   readonly seed: number;
   readonly balances: Float64Array;
   readonly startMs: number;
