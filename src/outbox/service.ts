@@ -14,6 +14,7 @@
 // outcome was not recorded (a crash, a stop, a time-out after the receiver acted) is sent again.
 // Receivers deduplicate by the message id (the journal seq) when it matters to them.
 
+import { setMaxListeners } from 'node:events';
 import type { StoredRecord } from '../journal/journal.ts';
 import { runAttempt } from './attempt.ts';
 import {
@@ -119,6 +120,13 @@ export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
   startFrom: 'beginning',
 };
 
+/** A stop controller every in-flight attempt listens to: as many listeners as attempts. */
+function abortControllerForMany(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 /** The due window a pump reads: this many messages per free slot, plus a floor. */
 const DUE_WINDOW_PER_SLOT = 4;
 const DUE_WINDOW_MIN = 16;
@@ -143,7 +151,7 @@ class OutboxEngine implements Outbox {
   private readonly random: RandomSource;
   private readonly log: OutboxLog;
   private readonly policy: BackoffPolicy;
-  private readonly stopController = new AbortController();
+  private readonly stopController = abortControllerForMany();
   private readonly inFlight = new Map<number, { endpoint: string; done: Promise<void> }>();
   private readonly endpointLoad = new Map<string, number>();
   private readonly records = new Map<number, StoredRecord>();
