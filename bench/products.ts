@@ -223,9 +223,11 @@ async function recordShape(world: World): Promise<RecordShape> {
 /** The chain length of every transaction committed while measuring, read back from the ledger. */
 async function chainLengthsSince(world: World, measured: OpResult[]): Promise<number[]> {
   const receipts = new Set(measured.flatMap((r) => (r.receipt ? [r.receipt.receipt] : [])));
-  const first = Math.min(
-    ...measured.flatMap((r) => (r.receipt ? [r.receipt.ledgerTimestamp] : [])),
-  );
+  // A loop, not Math.min(...all): a long run measures more transactions than the stack holds
+  // arguments.
+  let first = Number.POSITIVE_INFINITY;
+  for (const r of measured)
+    if (r.receipt && r.receipt.ledgerTimestamp < first) first = r.receipt.ledgerTimestamp;
   const lengths = new Map<string, number>();
   // A chain's draw legs come just before its principal: start a little earlier, filter by receipt.
   let after = Number.isFinite(first) ? first - CHAIN_LEAD_US : 0;
