@@ -130,6 +130,8 @@ function abortControllerForMany(): AbortController {
 /** The due window a pump reads: this many messages per free slot, plus a floor. */
 const DUE_WINDOW_PER_SLOT = 4;
 const DUE_WINDOW_MIN = 16;
+/** The longest a deep scan waits after finding nothing but busy endpoints' messages. */
+const DEEP_SCAN_INTERVAL_MS_MAX = 1_000;
 /** After stop() aborts attempts, how long it waits for their outcomes to be written. */
 const STOP_ABORT_GRACE_MS = 1_000;
 /** How often delivered messages past retention are pruned, and how many per go. */
@@ -163,6 +165,9 @@ class OutboxEngine implements Outbox {
   private tailError: string | null = null;
   private lastPruneMs = 0;
   private lastDeepScanMs = Number.NEGATIVE_INFINITY;
+  /** Grows while deep scans find nothing (every due message is for a saturated endpoint). */
+  private deepScanIntervalMs: number;
+  private openCounted: { count: number; atMs: number } | null = null;
 
   constructor(
     private readonly deps: OutboxDeps,
@@ -173,6 +178,7 @@ class OutboxEngine implements Outbox {
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? Math.random;
     this.log = deps.log ?? (() => {});
+    this.deepScanIntervalMs = options.pollIntervalMs;
     this.policy = {
       baseDelayMs: options.baseDelayMs,
       factor: options.backoffFactor,
@@ -247,6 +253,7 @@ class OutboxEngine implements Outbox {
 
   replay(seq: number): ReplayResult {
     const before = this.store.replay(seq, this.clock.nowMs());
+    this.openCounted = null;
     if (before === null)
       return { ok: false, error: 'not_found', message: `no message ${seq} in ${this.stream}` };
     if (before === 'delivering')
@@ -257,6 +264,7 @@ class OutboxEngine implements Outbox {
 
   replayDead(limit = REPLAY_DEAD_MAX): number {
     const replayed = this.store.replayDead(this.clock.nowMs(), limit);
+    this.openCounted = null;
     if (replayed > 0) this.schedulePump();
     return replayed;
   }
@@ -284,7 +292,7 @@ class OutboxEngine implements Outbox {
 
   /** Takes one page; true when the page was full, so the next one is read at once. */
   private async tailOnce(): Promise<boolean> {
-    const room = this.options.backlogMax - this.store.openCount(this.options.backlogMax);
+    const room = this.options.backlogMax - this.openCount();
     if (room <= 0) return false;
     const limit = Math.min(this.options.pageSize, room);
     const cursor = this.store.cursor();
@@ -298,12 +306,35 @@ class OutboxEngine implements Outbox {
       endpoint: this.endpointOf(record),
     }));
     this.store.take(taken, page[page.length - 1].seq, this.clock.nowMs());
+    if (this.openCounted !== null) this.openCounted.count += taken.length;
+    // New work for an endpoint not at its limit: the next deep scan may find it at once.
+    if (
+      taken.some(
+        (m) => (this.endpointLoad.get(m.endpoint) ?? 0) < this.options.endpointConcurrencyMax,
+      )
+    )
+      this.deepScanIntervalMs = this.options.pollIntervalMs;
     for (const record of page) {
       if (this.records.size >= this.options.recordCacheMax) break;
       this.records.set(record.seq, record);
     }
     this.schedulePump();
     return page.length === limit;
+  }
+
+  /**
+   * Messages taken and not yet delivered or dead, at most backlogMax. Counting walks up to
+   * backlogMax index entries, so it is done at most once per poll interval; in between, what was
+   * taken is added and what was delivered or dead-lettered subtracted. Where it drifts (a record
+   * taken twice is inserted once) it errs high, which pauses the tail a little early and never
+   * lets the backlog grow past its bound.
+   */
+  private openCount(): number {
+    const now = this.clock.nowMs();
+    const counted = this.openCounted;
+    if (counted !== null && now - counted.atMs < this.options.pollIntervalMs) return counted.count;
+    this.openCounted = { count: this.store.openCount(this.options.backlogMax), atMs: now };
+    return this.openCounted.count;
   }
 
   private endpointOf(record: StoredRecord): string {
@@ -373,10 +404,17 @@ class OutboxEngine implements Outbox {
       // poll interval, so an endpoint with a deep backlog delays the others by at most that long.
       const windowFull = window.length === room * DUE_WINDOW_PER_SLOT + DUE_WINDOW_MIN;
       const left = this.options.concurrencyMax - this.inFlight.size;
-      if (left > 0 && windowFull && now - this.lastDeepScanMs >= this.options.pollIntervalMs) {
+      if (left > 0 && windowFull && now - this.lastDeepScanMs >= this.deepScanIntervalMs) {
         this.lastDeepScanMs = now;
         const due = this.store.due(now, left, this.saturatedEndpoints());
         this.startAttempts(pickWithinLimits(due, left, this.endpointLoad, this.options), now);
+        // Nothing beyond the busy endpoints: scanning their backlog again soon is wasted (with a
+        // single endpoint, like the SMS gateway, it always is). New work for another endpoint
+        // resets the interval when it is taken; retries falling due wait at most the maximum.
+        this.deepScanIntervalMs =
+          due.length === 0
+            ? Math.min(this.deepScanIntervalMs * 2, DEEP_SCAN_INTERVAL_MS_MAX)
+            : this.options.pollIntervalMs;
       }
     }
     this.armPumpTimer(now);
@@ -449,7 +487,11 @@ class OutboxEngine implements Outbox {
             this.random,
           );
     this.store.finish(claimed.seq, claimed.attempt, result, next, now);
-    if (next.status !== 'pending') this.records.delete(claimed.seq);
+    if (next.status !== 'pending') {
+      this.records.delete(claimed.seq);
+      if (this.openCounted !== null)
+        this.openCounted.count = Math.max(0, this.openCounted.count - 1);
+    }
     if (next.status === 'dead')
       this.log('outbox.dead', { stream: this.stream, seq: claimed.seq, error: result.error });
   }
