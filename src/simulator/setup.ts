@@ -1,8 +1,8 @@
 // `simulate --setup`: registers the simulated population on a live platform through the admin
 // API (billers, employers and the B2C disbursers, tills, agents, customers), funds agents' floats
 // and the utility accounts of every business that pays by B2C, and gives every customer their
-// starting balance as a deposit at their local agent. Idempotent: what is already registered is taken as it is, and request ids are fixed per
-// seed, so a second run does not pay anything twice.
+// starting balance as a deposit at their local agent. Idempotent: what is already registered is
+// taken as it is, and request ids are fixed per seed, so a second run does not pay anything twice.
 
 import { formatLocal } from '../parties/msisdn.ts';
 import { agentFloatId, orgAccountId } from '../payments/accounts.ts';
