@@ -23,6 +23,7 @@ import { TRANSFER_COLUMNS } from '../src/journal/rows.ts';
 import { SCHEMA_SQL } from '../src/journal/sqlite/schema.ts';
 import type { TransferInput } from '../src/ledger/model.ts';
 import { LedgerState, outcomeSink } from '../src/ledger/state.ts';
+import { seededRandom } from '../src/risk/model/synthetic-data.ts';
 
 interface Row {
   name: string;
@@ -46,18 +47,6 @@ const ACCOUNTS = Number(args.accounts);
 const SUBMITTERS = Number(args.submitters);
 const LEDGER = 404;
 const HOT_SHARE = 0.8;
-
-/** A deterministic generator so every run draws the same sequence. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeTransfer(random: () => number, id: string, hot: boolean): TransferInput {
   const debit = 1 + Math.floor(random() * (ACCOUNTS - 1));
@@ -94,7 +83,7 @@ function applyMemory(): Row {
   }));
   state.createAccounts(accounts, 1);
   state.takeChanges();
-  const random = rng(1);
+  const random = seededRandom(1);
   const batchSize = 8190;
   const batches = 120;
   const prepared: TransferInput[][] = [];
@@ -135,7 +124,7 @@ async function durable(name: string, journal: JournalConfig, hot: boolean): Prom
       chunk.push({ id: `acct-${j}`, ledger: LEDGER, code: 1 });
     await client.createAccounts(chunk);
   }
-  const random = rng(hot ? 3 : 2);
+  const random = seededRandom(hot ? 3 : 2);
   const latencies = new Float64Array(50_000_000 / 10);
   let acked = 0;
   let failed = 0;
@@ -192,7 +181,7 @@ function baselineSqliteRaw(dir: string, batchSize: number): Row {
   );
   const debit = db.prepare('UPDATE accounts SET debits_posted = debits_posted + ? WHERE id = ?');
   const credit = db.prepare('UPDATE accounts SET credits_posted = credits_posted + ? WHERE id = ?');
-  const random = rng(4);
+  const random = seededRandom(4);
   const times: number[] = [];
   let ts = 10_000_000;
   let done = 0;

@@ -4,6 +4,7 @@
 // strings prepared once per business, and carries an id its callback will name: the BillRefNumber
 // of a C2B payment, the ConversationID the server answers an initiator request with.
 
+import { seededRandom } from '../../src/risk/model/synthetic-data.ts';
 import { type Answer, type PreparedRequest, postMessage } from './load.ts';
 import type { World } from './seed.ts';
 import { INITIATOR } from './seed.ts';
@@ -37,18 +38,6 @@ interface BusinessStrings {
   readonly recentB2c: { atMs: number; ocid: string }[];
 }
 
-/** A deterministic generator, so every run draws the same sequence. */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class TrafficMix {
   readonly #businesses: BusinessStrings[];
   readonly #msisdns: string[];
@@ -68,7 +57,7 @@ export class TrafficMix {
 
   /** A request factory and answer handler for one step (`step` makes the ids unique). */
   forStep(step: number, seed: number) {
-    const random = rng(seed);
+    const random = seededRandom(seed);
     const ledger: StepLedger = { c2bAccepted: new Set(), initiatorAccepted: new Map() };
     const billRefs: string[] = [];
     const businessOf: number[] = [];

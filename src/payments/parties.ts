@@ -36,6 +36,40 @@ export function normalised(ctx: PaymentsContext, raw: string): Outcome<{ msisdn:
   return result.ok ? { ok: true, msisdn: result.msisdn } : refuse('invalid_msisdn', result.message);
 }
 
+/** A new customer's normalised MSISDN, once the number, names and ID number are valid. */
+function checkedIdentity(
+  ctx: PaymentsContext,
+  input: Pick<CustomerInput, 'msisdn' | 'firstName' | 'lastName' | 'idNumber'>,
+): Outcome<{ msisdn: string }> {
+  const number = normalised(ctx, input.msisdn);
+  if (!number.ok) return number;
+  if (!validName(input.firstName) || !validName(input.lastName))
+    return refuse('invalid_request', 'first and last name are required');
+  if (typeof input.idNumber !== 'string' || !/^[A-Za-z0-9]{4,20}$/.test(input.idNumber))
+    return refuse('invalid_request', 'a valid ID number is required');
+  return number;
+}
+
+function newCustomer(
+  msisdn: string,
+  input: Pick<CustomerInput, 'firstName' | 'lastName' | 'idNumber'>,
+  pinHash: string,
+  registeredAtMs: number,
+): Customer {
+  return {
+    msisdn,
+    firstName: input.firstName.trim().toUpperCase(),
+    lastName: input.lastName.trim().toUpperCase(),
+    idNumber: input.idNumber,
+    status: 'active',
+    pinHash,
+    pinFailures: 0,
+    registeredAtMs,
+    overdraft: null,
+    overdraftLimitOfferCents: null,
+  };
+}
+
 /** An active customer, or the refusal that explains why not. */
 export function activeCustomer(ctx: PaymentsContext, raw: string): Outcome<{ customer: Customer }> {
   const number = normalised(ctx, raw);
@@ -57,30 +91,15 @@ export async function registerCustomer(
   ctx: PaymentsContext,
   input: CustomerInput,
 ): Promise<Outcome<{ customer: Customer }>> {
-  const number = normalised(ctx, input.msisdn);
+  const number = checkedIdentity(ctx, input);
   if (!number.ok) return number;
-  if (!validName(input.firstName) || !validName(input.lastName))
-    return refuse('invalid_request', 'first and last name are required');
-  if (typeof input.idNumber !== 'string' || !/^[A-Za-z0-9]{4,20}$/.test(input.idNumber)) {
-    return refuse('invalid_request', 'a valid ID number is required');
-  }
   const policy = checkPinPolicy(input.pin, ctx.market.pin.policy);
   if (!policy.ok) return refuse('pin_policy', policy.message);
   return ctx.locks.with([number.msisdn], async () => {
     if (ctx.registry.customers.has(number.msisdn))
       return refuse('already_registered', `${number.msisdn} is already registered`);
-    const customer: Customer = {
-      msisdn: number.msisdn,
-      firstName: input.firstName.trim().toUpperCase(),
-      lastName: input.lastName.trim().toUpperCase(),
-      idNumber: input.idNumber,
-      status: 'active',
-      pinHash: await hashPin(input.pin, ctx.market.pin.scrypt),
-      pinFailures: 0,
-      registeredAtMs: ctx.now(),
-      overdraft: null,
-      overdraftLimitOfferCents: null,
-    };
+    const pinHash = await hashPin(input.pin, ctx.market.pin.scrypt);
+    const customer = newCustomer(number.msisdn, input, pinHash, ctx.now());
     const event: PartyEvent = { type: 'customer_registered', customer };
     const [result] = await ctx.ledger.createAccounts(
       [walletInput(customer.msisdn, ctx.ledgerNumber)],
@@ -154,31 +173,15 @@ function importedCustomer(
   ctx: PaymentsContext,
   input: CustomerImportInput,
 ): Outcome<{ customer: Customer }> {
-  const number = normalised(ctx, input.msisdn);
+  const number = checkedIdentity(ctx, input);
   if (!number.ok) return number;
-  if (!validName(input.firstName) || !validName(input.lastName))
-    return refuse('invalid_request', 'first and last name are required');
-  if (typeof input.idNumber !== 'string' || !/^[A-Za-z0-9]{4,20}$/.test(input.idNumber))
-    return refuse('invalid_request', 'a valid ID number is required');
   const problem = typeof input.pinHash === 'string' ? pinHashProblem(input.pinHash) : 'missing';
   if (problem !== null) return refuse('invalid_request', `PIN hash: ${problem}`);
   const now = ctx.now();
   const registeredAtMs = input.registeredAtMs ?? now;
   if (!Number.isSafeInteger(registeredAtMs) || registeredAtMs < 0 || registeredAtMs > now)
     return refuse('invalid_request', 'registeredAtMs must be a time in the past');
-  const customer: Customer = {
-    msisdn: number.msisdn,
-    firstName: input.firstName.trim().toUpperCase(),
-    lastName: input.lastName.trim().toUpperCase(),
-    idNumber: input.idNumber,
-    status: 'active',
-    pinHash: input.pinHash,
-    pinFailures: 0,
-    registeredAtMs,
-    overdraft: null,
-    overdraftLimitOfferCents: null,
-  };
-  return { ok: true, customer };
+  return { ok: true, customer: newCustomer(number.msisdn, input, input.pinHash, registeredAtMs) };
 }
 
 export interface OrganizationInput {
