@@ -55,8 +55,11 @@ export interface PaymentsHooks {
   recordsFor?(txn: TransactionRecord): JournalRecord[];
   /** Told of every transaction after it committed (traffic recording, risk features). */
   committed?(txn: TransactionRecord): void;
-  /** Scores a transaction before it commits (hard rules, then the model). */
-  assess?(txn: TransactionRecord & { fromBalanceCents?: number }): RiskVerdict;
+  /**
+   * Scores a transaction before it commits (hard rules, then the model); undefined: no decision
+   * (scoring is off). Called only once limits and funds allow the payment.
+   */
+  assess?(txn: TransactionRecord & { fromBalanceCents?: number }): RiskVerdict | undefined;
   /** Records committed when a held transaction is rejected (e.g. the partner's failure result). */
   recordsForRejected?(txn: TransactionRecord): JournalRecord[];
   /**
@@ -285,6 +288,10 @@ export class PaymentsContext {
       ...(this.deps.hooks?.recordsFor?.(txn) ?? []),
       ...(outbox?.(txn) ?? []),
     ];
+    // A limit or a balance refusal says what it is; only a payment that could go through is
+    // scored, so a customer short of funds never hears "declined for your security".
+    const short = this.shortOfFunds(plan, txn, chain);
+    if (short !== null) return short;
     const verdict = this.deps.hooks?.assess?.(
       plan.payerBalanceCents === undefined
         ? txn
@@ -348,6 +355,7 @@ export class PaymentsContext {
     },
   ): Promise<Outcome<{ receipt: Receipt }> | null> {
     const { plan, txn, chain, records, nowMs } = pending;
+    if (verdict.shadow === true) return null; // recorded with the commit, not acted on
     const customerPays = txn.from.kind === 'customer';
     let action = verdict.action;
     if (action === 'step_up' && !customerPays) action = 'hold'; // nobody to answer a challenge
@@ -392,6 +400,24 @@ export class PaymentsContext {
     if (outcome.ok && plan.usage !== undefined)
       this.addUsage(plan.usage.msisdn, nowMs, plan.usage.amountCents);
     return outcome;
+  }
+
+  /**
+   * The ledger's own insufficient-funds refusal, said before risk scoring: the payer's net
+   * outflow over the chain (principal, fees, less any overdraft draw into the wallet) against
+   * the balance read under the payer's lock. Null when the balance was not read (no assessor:
+   * then the ledger refuses atomically) or suffices.
+   */
+  private shortOfFunds(plan: Plan, txn: TransactionRecord, chain: TransferInput[]): Refusal | null {
+    if (plan.payerBalanceCents === undefined) return null;
+    const account = txn.from.account;
+    let outflowCents = 0;
+    for (const transfer of chain) {
+      if (transfer.debitAccountId === account) outflowCents += transfer.amount;
+      if (transfer.creditAccountId === account) outflowCents -= transfer.amount;
+    }
+    if (outflowCents <= plan.payerBalanceCents) return null;
+    return this.explainFailure(plan, { tag: PRINCIPAL_TAG, code: 'exceeds_credits' });
   }
 
   private explainFailure(plan: Plan, failure: { tag: string; code: string }): Refusal {
