@@ -26,7 +26,7 @@ describe('risk scoring in the server', { timeout: 120_000 }, () => {
   const start = async () => {
     const config = loadConfig(
       { dataDir, port: 0, seedDemo: true },
-      { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_SMS_ECHO: '0' },
+      { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_SMS_ECHO: '0', MALIPO_RISK_MODE: 'enforce' },
     );
     server = await startServer(config);
     return server;

@@ -251,3 +251,71 @@ describe('the sandbox server (default settings)', { timeout: 120_000 }, () => {
     assert.equal(stranger.status, 404);
   });
 });
+
+/** Today at this local (Nairobi) hour: the fraud model weighs the time of day, so tests pin it. */
+function localHourToday(hour: number): number {
+  const offsetMs = 3 * 3_600_000;
+  const dayMs = 86_400_000;
+  return Math.floor((Date.now() + offsetMs) / dayMs) * dayMs - offsetMs + hour * 3_600_000;
+}
+
+describe('the demo world under --risk enforce', { timeout: 120_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'malipo-enforce-'));
+  let server: RunningServer;
+  let c: ReturnType<typeof client>;
+  before(async () => {
+    const config = loadConfig(
+      { dataDir, port: 0, seedDemo: true, riskMode: 'enforce' },
+      { MALIPO_ADMIN_TOKEN: TOKEN },
+    );
+    assert.equal(config.riskMode, 'enforce');
+    // A clock that runs from 10:00 local today, so the model sees a morning, whenever this runs.
+    const startMs = Date.now();
+    const pinnedMs = localHourToday(10);
+    server = await startServer(config, { clock: { nowMs: () => pinnedMs + Date.now() - startMs } });
+    c = client(server);
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("allows the demo customers' ordinary payments", async () => {
+    const bill = await c.pay('paybill', JOHN, {
+      shortcode: '888880',
+      accountReference: '12345678',
+      amountCents: 500 * KES,
+    });
+    assert.equal(bill.status, 200, JSON.stringify(bill.body));
+    const sent = await c.pay(
+      'send-money',
+      { msisdn: MARY, pin: '7395' },
+      {
+        to: STRANGER,
+        amountCents: 200 * KES,
+      },
+    );
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const goods = await c.pay('buy-goods', GRACE, { tillNumber: '512345', amountCents: 100 * KES });
+    assert.equal(goods.status, 200, JSON.stringify(goods.body));
+    for (const answer of [bill, sent, goods]) {
+      const { receipt } = answer.body.receipt as { receipt: string };
+      const decision = await c.decisionOf(receipt);
+      assert.equal(decision?.action, 'allow', JSON.stringify(decision));
+      assert.equal(decision?.shadow, undefined, 'enforced, not shadow');
+    }
+  });
+
+  it('says insufficient funds to a customer whose balance cannot cover the payment and its fee', async () => {
+    // Samuel has KES 500: a KES 500 bill costs 505 with its fee; the model alone would step up.
+    const bill = await c.pay('paybill', SAMUEL, {
+      shortcode: '888880',
+      accountReference: '12345678',
+      amountCents: 500 * KES,
+    });
+    assert.equal(bill.body.error, 'insufficient_funds', JSON.stringify(bill.body));
+    const screen = await ussd(server, SAMUEL.intl, ['1', MARY, '495', '1', SAMUEL.pin]);
+    assert.match(screen, /^END Failed\. Insufficient funds/);
+    assert.equal(await c.balance(SAMUEL.intl), 500 * KES);
+  });
+});
