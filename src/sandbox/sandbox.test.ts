@@ -281,6 +281,12 @@ describe('the demo world under --risk enforce', { timeout: 120_000 }, () => {
   });
 
   it("allows the demo customers' ordinary payments", async () => {
+    // The demo's customers are customers of some years' standing, not accounts opened just now.
+    for (const who of [JOHN.msisdn, MARY, GRACE.msisdn]) {
+      const found = server.payments.customer(who);
+      assert.ok(found.ok);
+      assert.ok(found.customer.registeredAtMs < server.payments.context.now() - 365 * 86_400_000);
+    }
     const bill = await c.pay('paybill', JOHN, {
       shortcode: '888880',
       accountReference: '12345678',
