@@ -3,7 +3,7 @@
 // risk outcome and each STK failure result, and a balance refusal said as such before any fraud
 // decision.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -249,6 +249,15 @@ describe('the sandbox server (default settings)', { timeout: 120_000 }, () => {
       headers: auth,
     });
     assert.equal(stranger.status, 404);
+  });
+});
+
+describe('the portal documents the trigger amounts', () => {
+  it('lists every trigger with the amount the server honours', () => {
+    const html = readFileSync(new URL('../portal/static/index.html', import.meta.url), 'utf8');
+    const table = { ...RISK_TRIGGER_AMOUNTS_KES, ...STK_TRIGGER_AMOUNTS_KES };
+    const rows = [...html.matchAll(/data-trigger="(\w+)"><td>(\d+)<\/td>/g)];
+    assert.deepEqual(Object.fromEntries(rows.map(([, name, kes]) => [name, Number(kes)])), table);
   });
 });
 
