@@ -112,7 +112,7 @@ export async function startServer(
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
   registerForecastRoutes(app, { live, adminToken: config.adminToken });
-  registerRiskRoutes(app, { risk, adminToken: config.adminToken, clock });
+  registerRiskRoutes(app, { risk, adminToken: config.adminToken, clock, mode: config.riskMode });
   daraja.registerRoutes(app);
   registerPortalWebRoutes(app);
   // A pending STK push shows as an extra item at the top of the customer's menu.
