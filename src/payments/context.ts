@@ -5,6 +5,7 @@ import type { LedgerClient } from '../journal/client.ts';
 import type { JournalRecord } from '../journal/journal.ts';
 import {
   type Account,
+  AccountFlags,
   TransferFlags,
   type TransferInput,
   type TransferResult,
@@ -362,6 +363,12 @@ export class PaymentsContext {
     if (action === 'hold' && plan.legs.some((leg) => leg.tag === 'd' && leg.amountCents > 0))
       action = 'block';
     if (action === 'allow') return null;
+    // A business or agent short of funds hears that, not a fraud decision (a customer's wallet
+    // was checked before scoring); read only now, so an allowed payment costs no extra read.
+    if (plan.payerBalanceCents === undefined) {
+      const short = await this.shortOfFundsAnywhere(plan, chain);
+      if (short !== null) return short;
+    }
     if (action === 'step_up') {
       if (this.stepUps.satisfied(pending.stepUp, fingerprintOf(txn), nowMs)) return null;
       const { challengeId, code } = this.stepUps.issue(fingerprintOf(txn), nowMs);
@@ -418,6 +425,37 @@ export class PaymentsContext {
     }
     if (outflowCents <= plan.payerBalanceCents) return null;
     return this.explainFailure(plan, { tag: PRINCIPAL_TAG, code: 'exceeds_credits' });
+  }
+
+  /**
+   * The same check for any payer: each bounded account the chain debits, against its net outflow
+   * over the chain (one read of those accounts). Refused with the leg's own explanation (e.g.
+   * "insufficient funds in the utility account").
+   */
+  private async shortOfFundsAnywhere(plan: Plan, chain: TransferInput[]): Promise<Refusal | null> {
+    const outflowCents = new Map<string, number>();
+    /** The first leg debiting each account: its explanation is the one the ledger would give. */
+    const firstDebitTag = new Map<string, string>();
+    for (const { id, debitAccountId, creditAccountId, amount } of chain) {
+      if (debitAccountId === undefined || creditAccountId === undefined) continue;
+      if (!firstDebitTag.has(debitAccountId))
+        firstDebitTag.set(debitAccountId, id.slice(id.lastIndexOf(':') + 1));
+      outflowCents.set(debitAccountId, (outflowCents.get(debitAccountId) ?? 0) + amount);
+      outflowCents.set(creditAccountId, (outflowCents.get(creditAccountId) ?? 0) - amount);
+    }
+    const debited = [...outflowCents].filter(([, cents]) => cents > 0).map(([id]) => id);
+    const accounts = await this.accounts(debited);
+    for (const id of debited) {
+      const account = accounts.get(id);
+      const bounded =
+        account !== undefined && (account.flags & AccountFlags.debitsMustNotExceedCredits) !== 0;
+      if (bounded && available(account) < (outflowCents.get(id) ?? 0))
+        return this.explainFailure(plan, {
+          tag: firstDebitTag.get(id) ?? '?',
+          code: 'exceeds_credits',
+        });
+    }
+    return null;
   }
 
   private explainFailure(plan: Plan, failure: { tag: string; code: string }): Refusal {

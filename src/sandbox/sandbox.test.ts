@@ -165,6 +165,14 @@ describe('the sandbox server (default settings)', { timeout: 120_000 }, () => {
     ]);
     assert.match(screen, /^END Failed\. Insufficient funds/);
     assert.equal(await c.balance(SAMUEL.intl), 500 * KES);
+    // A business paying out more than its utility account holds hears that too.
+    const payout = await c.admin('POST', '/admin/transactions/b2c', {
+      shortcode: '888880',
+      to: MARY,
+      amountCents: RISK_TRIGGER_AMOUNTS_KES.block * KES,
+    });
+    assert.equal(payout.body.error, 'insufficient_funds', JSON.stringify(payout.body));
+    assert.match(String(payout.body.message), /utility account/);
   });
 
   it('answers STK pushes for the trigger amounts with the matching failure result', async () => {
