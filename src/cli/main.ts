@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { describeSandboxApp } from '../daraja/platform/index.ts';
 import { describeDemo } from '../payments/demo.ts';
 import { PORTAL_PAGE_PATH } from '../portal/routes.ts';
+import type { RiskMode } from '../risk/mode.ts';
 import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { forecastCommand } from './forecast.ts';
@@ -17,6 +18,9 @@ const USAGE = `usage: malipo <command> [options]
 commands:
   serve            start the platform (default)
       --port N, --host H, --data DIR, --database-url URL (PostgreSQL; default: SQLite in DIR)
+      --risk enforce|shadow|off   act on fraud decisions, only record them, or skip scoring
+                                  (MALIPO_RISK_MODE; default: shadow in the sandbox, enforce
+                                  with MALIPO_MODE=production)
   phone <msisdn> [--url http://127.0.0.1:8080] [--code '*334#']   a handset on the USSD menu
   forecast [--url http://127.0.0.1:8080] [--data DIR]              the next 24 h of traffic and capacity
   stk approve|cancel|pending …                                     answer an STK push prompt (see malipo stk --help)
@@ -33,6 +37,7 @@ async function serve(args: string[]): Promise<void> {
       host: { type: 'string' },
       data: { type: 'string' },
       'database-url': { type: 'string' },
+      risk: { type: 'string' },
     },
   });
   const config = loadConfig({
@@ -40,6 +45,7 @@ async function serve(args: string[]): Promise<void> {
     host: values.host,
     dataDir: values.data,
     databaseUrl: values['database-url'],
+    riskMode: values.risk,
   });
   const server = await startServer(config);
   console.log(`Malipo is running at ${server.url}`);
@@ -47,6 +53,7 @@ async function serve(args: string[]): Promise<void> {
   console.log(
     `  journal: ${config.journal.kind}${config.journal.kind === 'sqlite' ? ` (${config.journal.path})` : ''}`,
   );
+  console.log(`  risk engine: ${describeRiskMode(config.riskMode, config.sandbox)}`);
   console.log(`  admin API token: ${config.adminToken}  (Authorization: Bearer <token>)`);
   if (config.seedDemo) {
     console.log(server.seededDemo ? '  demo world seeded:' : '  demo world:');
@@ -61,6 +68,15 @@ async function serve(args: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function describeRiskMode(mode: RiskMode, sandbox: boolean): string {
+  const what = {
+    enforce: 'enforce (step-up, hold and block act on payments)',
+    shadow: 'shadow (decisions recorded, not enforced)',
+    off: 'off (no scoring)',
+  }[mode];
+  return sandbox ? `${what}; sandbox trigger amounts on (see the portal)` : what;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -5,6 +5,7 @@ import type { LedgerClient } from '../journal/client.ts';
 import type { JournalRecord } from '../journal/journal.ts';
 import {
   type Account,
+  AccountFlags,
   TransferFlags,
   type TransferInput,
   type TransferResult,
@@ -55,8 +56,11 @@ export interface PaymentsHooks {
   recordsFor?(txn: TransactionRecord): JournalRecord[];
   /** Told of every transaction after it committed (traffic recording, risk features). */
   committed?(txn: TransactionRecord): void;
-  /** Scores a transaction before it commits (hard rules, then the model). */
-  assess?(txn: TransactionRecord & { fromBalanceCents?: number }): RiskVerdict;
+  /**
+   * Scores a transaction before it commits (hard rules, then the model); undefined: no decision
+   * (scoring is off). Called only once limits and funds allow the payment.
+   */
+  assess?(txn: TransactionRecord & { fromBalanceCents?: number }): RiskVerdict | undefined;
   /** Records committed when a held transaction is rejected (e.g. the partner's failure result). */
   recordsForRejected?(txn: TransactionRecord): JournalRecord[];
   /**
@@ -285,6 +289,10 @@ export class PaymentsContext {
       ...(this.deps.hooks?.recordsFor?.(txn) ?? []),
       ...(outbox?.(txn) ?? []),
     ];
+    // A limit or a balance refusal says what it is; only a payment that could go through is
+    // scored, so a customer short of funds never hears "declined for your security".
+    const short = this.shortOfFunds(plan, txn, chain);
+    if (short !== null) return short;
     const verdict = this.deps.hooks?.assess?.(
       plan.payerBalanceCents === undefined
         ? txn
@@ -348,12 +356,19 @@ export class PaymentsContext {
     },
   ): Promise<Outcome<{ receipt: Receipt }> | null> {
     const { plan, txn, chain, records, nowMs } = pending;
+    if (verdict.shadow === true) return null; // recorded with the commit, not acted on
     const customerPays = txn.from.kind === 'customer';
     let action = verdict.action;
     if (action === 'step_up' && !customerPays) action = 'hold'; // nobody to answer a challenge
     if (action === 'hold' && plan.legs.some((leg) => leg.tag === 'd' && leg.amountCents > 0))
       action = 'block';
     if (action === 'allow') return null;
+    // A business or agent short of funds hears that, not a fraud decision (a customer's wallet
+    // was checked before scoring); read only now, so an allowed payment costs no extra read.
+    if (plan.payerBalanceCents === undefined) {
+      const short = await this.shortOfFundsAnywhere(plan, chain);
+      if (short !== null) return short;
+    }
     if (action === 'step_up') {
       if (this.stepUps.satisfied(pending.stepUp, fingerprintOf(txn), nowMs)) return null;
       const { challengeId, code } = this.stepUps.issue(fingerprintOf(txn), nowMs);
@@ -392,6 +407,55 @@ export class PaymentsContext {
     if (outcome.ok && plan.usage !== undefined)
       this.addUsage(plan.usage.msisdn, nowMs, plan.usage.amountCents);
     return outcome;
+  }
+
+  /**
+   * The ledger's own insufficient-funds refusal, said before risk scoring: the payer's net
+   * outflow over the chain (principal, fees, less any overdraft draw into the wallet) against
+   * the balance read under the payer's lock. Null when the balance was not read (no assessor:
+   * then the ledger refuses atomically) or suffices.
+   */
+  private shortOfFunds(plan: Plan, txn: TransactionRecord, chain: TransferInput[]): Refusal | null {
+    if (plan.payerBalanceCents === undefined) return null;
+    const account = txn.from.account;
+    let outflowCents = 0;
+    for (const transfer of chain) {
+      if (transfer.debitAccountId === account) outflowCents += transfer.amount;
+      if (transfer.creditAccountId === account) outflowCents -= transfer.amount;
+    }
+    if (outflowCents <= plan.payerBalanceCents) return null;
+    return this.explainFailure(plan, { tag: PRINCIPAL_TAG, code: 'exceeds_credits' });
+  }
+
+  /**
+   * The same check for any payer: each bounded account the chain debits, against its net outflow
+   * over the chain (one read of those accounts). Refused with the leg's own explanation (e.g.
+   * "insufficient funds in the utility account").
+   */
+  private async shortOfFundsAnywhere(plan: Plan, chain: TransferInput[]): Promise<Refusal | null> {
+    const outflowCents = new Map<string, number>();
+    /** The first leg debiting each account: its explanation is the one the ledger would give. */
+    const firstDebitTag = new Map<string, string>();
+    for (const { id, debitAccountId, creditAccountId, amount } of chain) {
+      if (debitAccountId === undefined || creditAccountId === undefined) continue;
+      if (!firstDebitTag.has(debitAccountId))
+        firstDebitTag.set(debitAccountId, id.slice(id.lastIndexOf(':') + 1));
+      outflowCents.set(debitAccountId, (outflowCents.get(debitAccountId) ?? 0) + amount);
+      outflowCents.set(creditAccountId, (outflowCents.get(creditAccountId) ?? 0) - amount);
+    }
+    const debited = [...outflowCents].filter(([, cents]) => cents > 0).map(([id]) => id);
+    const accounts = await this.accounts(debited);
+    for (const id of debited) {
+      const account = accounts.get(id);
+      const bounded =
+        account !== undefined && (account.flags & AccountFlags.debitsMustNotExceedCredits) !== 0;
+      if (bounded && available(account) < (outflowCents.get(id) ?? 0))
+        return this.explainFailure(plan, {
+          tag: firstDebitTag.get(id) ?? '?',
+          code: 'exceeds_credits',
+        });
+    }
+    return null;
   }
 
   private explainFailure(plan: Plan, failure: { tag: string; code: string }): Refusal {

@@ -1,6 +1,7 @@
 // The demo world `npm start` seeds once: customers with PINs and money, a paybill, a till, an
 // agent and a sandbox business, so a newcomer can dial *334# with `malipo phone` right away.
 
+import { hashPin } from '../parties/pin.ts';
 import { agentFloatId, orgAccountId } from './accounts.ts';
 import type { PaymentsService } from './service.ts';
 
@@ -9,6 +10,7 @@ export const DEMO_CUSTOMERS = [
     msisdn: '0712345678',
     firstName: 'John',
     lastName: 'Kamau',
+    customerForYears: 6,
     idNumber: '27182818',
     pin: '4826',
     depositKes: 25_000,
@@ -17,6 +19,7 @@ export const DEMO_CUSTOMERS = [
     msisdn: '0722000111',
     firstName: 'Mary',
     lastName: 'Atieno',
+    customerForYears: 4,
     idNumber: '31415926',
     pin: '7395',
     depositKes: 12_000,
@@ -25,6 +28,7 @@ export const DEMO_CUSTOMERS = [
     msisdn: '0733000222',
     firstName: 'Peter',
     lastName: 'Otieno',
+    customerForYears: 3,
     idNumber: '16180339',
     pin: '5172',
     depositKes: 8_000,
@@ -33,6 +37,7 @@ export const DEMO_CUSTOMERS = [
     msisdn: '0711000333',
     firstName: 'Grace',
     lastName: 'Wanjiku',
+    customerForYears: 8,
     idNumber: '14142135',
     pin: '6048',
     depositKes: 40_000,
@@ -41,6 +46,7 @@ export const DEMO_CUSTOMERS = [
     msisdn: '0708000444',
     firstName: 'Samuel',
     lastName: 'Kiprotich',
+    customerForYears: 2,
     idNumber: '17320508',
     pin: '9318',
     depositKes: 500,
@@ -61,6 +67,7 @@ export const DEMO_AGENT = {
 } as const;
 
 const KES = 100;
+const YEAR_MS = 365 * 86_400_000;
 
 /** Seeds the demo world unless it is already there; returns whether it seeded now. */
 export async function seedDemo(payments: PaymentsService): Promise<boolean> {
@@ -110,8 +117,19 @@ export async function seedDemo(payments: PaymentsService): Promise<boolean> {
       }),
     );
   }
+  const nowMs = payments.context.now();
   for (const c of DEMO_CUSTOMERS) {
-    must(`customer ${c.msisdn}`, await payments.registerCustomer(c));
+    // Everyday customers of some years' standing, as the demo presents them, not accounts opened
+    // this second: the fraud model rightly treats a brand-new account (and payments to one) as a
+    // mule signal, which stepped up the demo's ordinary payments. Brought in as an import with
+    // their original registration date, the way a migrated customer base arrives.
+    const pinHash = await hashPin(c.pin, payments.context.market.pin.scrypt);
+    must(
+      `customer ${c.msisdn}`,
+      await payments.importCustomers([
+        { ...c, pinHash, registeredAtMs: nowMs - c.customerForYears * YEAR_MS },
+      ]),
+    );
     must(
       `deposit ${c.msisdn}`,
       await payments.depositCash({

@@ -26,6 +26,8 @@ export interface RiskVerdict {
   reasons: RiskReason[];
   rule?: string;
   modelVersion?: string;
+  /** Recorded, not acted on: the engine runs in shadow mode (`--risk shadow`). */
+  shadow?: boolean;
 }
 
 export const DECISION_STREAM = 'risk-decision';

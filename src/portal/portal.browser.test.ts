@@ -200,6 +200,12 @@ async function checkCallbackLog(
   const delivery = page.locator('article.delivery', { hasText: receipt });
   await delivery.locator('.badge', { hasText: 'delivered' }).waitFor();
   await delivery.getByText('C2B confirmation').waitFor();
+  // Its fraud decision is listed under the log, recorded only: the sandbox scores in shadow.
+  await page
+    .locator(`#risk-decisions tr[data-receipt="${receipt}"] [data-field="enforced"]`, {
+      hasText: 'recorded only (shadow)',
+    })
+    .waitFor();
   const attempt = delivery.locator('tr[data-attempt="1"]');
   assert.equal(await textOf(attempt.locator('[data-field="status"]')), '200');
   assert.match(await textOf(attempt.locator('[data-field="latency"]')), /^\d+(\.\d+)? ms$/);

@@ -168,7 +168,7 @@ describe('risk engine', () => {
         feeCents: 0,
         from: { ...payment.from, kind: 'customer', account: 'wallet:254733000001' },
         to: { ...payment.to, kind: 'customer', account: 'wallet:254733000002' },
-      }).action,
+      })?.action,
       'block',
     );
   });

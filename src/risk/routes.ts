@@ -4,6 +4,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { requireAdminToken } from '../admin/auth.ts';
+import type { RiskMode } from './mode.ts';
 import type { RiskService } from './service.ts';
 
 /** A model file is a few hundred KB; leave room for bigger ensembles. */
@@ -11,13 +12,23 @@ const MODEL_BODY_LIMIT_BYTES = 32 << 20;
 
 export function registerRiskRoutes(
   app: FastifyInstance,
-  deps: { risk: RiskService; adminToken: string; clock: { nowMs(): number } },
+  deps: {
+    risk: RiskService;
+    adminToken: string;
+    clock: { nowMs(): number };
+    /** How decisions are applied (enforce, shadow, off), shown with the engine's state. */
+    mode?: RiskMode;
+  },
 ): void {
   const { risk } = deps;
   app.register(async (scoped) => {
     scoped.addHook('onRequest', requireAdminToken(deps.adminToken));
 
-    scoped.get('/admin/risk', async () => ({ ok: true, ...risk.engine.stats() }));
+    scoped.get('/admin/risk', async () => ({
+      ok: true,
+      ...(deps.mode === undefined ? {} : { mode: deps.mode }),
+      ...risk.engine.stats(),
+    }));
 
     scoped.post<{ Body: { msisdn?: unknown; type?: unknown; atMs?: unknown } }>(
       '/admin/risk/events',

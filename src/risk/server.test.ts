@@ -26,7 +26,7 @@ describe('risk scoring in the server', { timeout: 120_000 }, () => {
   const start = async () => {
     const config = loadConfig(
       { dataDir, port: 0, seedDemo: true },
-      { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_SMS_ECHO: '0' },
+      { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_SMS_ECHO: '0', MALIPO_RISK_MODE: 'enforce' },
     );
     server = await startServer(config);
     return server;
@@ -63,6 +63,7 @@ describe('risk scoring in the server', { timeout: 120_000 }, () => {
     const stats = await admin('GET', '/admin/risk');
     assert.equal(stats.status, 200);
     assert.match(String(stats.body.modelVersion), /./);
+    assert.equal(stats.body.mode, 'enforce');
     const before = stats.body.decisions as Record<string, number>;
     const sent = await send(KNOWN, 100_00);
     assert.ok(sent.ok, JSON.stringify(sent));

@@ -20,6 +20,7 @@ import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config
 import { registerPaymentsAdminRoutes } from '../payments/routes.ts';
 import { type PaymentsService, startPayments } from '../payments/service.ts';
 import { registerPortalWebRoutes } from '../portal/routes.ts';
+import { riskAssessor } from '../risk/mode.ts';
 import { registerRiskRoutes } from '../risk/routes.ts';
 import { type RiskService, startRiskService } from '../risk/service.ts';
 import { createSmsDispatcher } from '../sms/dispatcher.ts';
@@ -45,7 +46,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export interface StartOptions {
+  /** The payments and risk clock (tests pin the time of day the fraud model sees). */
+  clock?: { nowMs(): number };
+}
+
+export async function startServer(
+  config: ServerConfig,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const ledger = await LedgerClient.open({ journal: config.journal });
   const market =
     config.marketFile === null ? defaultMarketConfig() : loadMarketConfig(config.marketFile);
@@ -65,6 +74,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     receiptKey: config.receiptKey,
     defaultOverdraftLimitCents: 500_000,
     hooks,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const daraja = await createDarajaPlatform({
     payments,
@@ -74,7 +84,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     adminToken: config.adminToken,
     options: config.darajaAppRate === null ? {} : { rateLimit: config.darajaAppRate },
   });
-  const clock = { nowMs: () => Date.now() };
+  const clock = options.clock ?? { nowMs: () => Date.now() };
   const risk = await startRiskService({
     ledger,
     registry: payments.context.registry,
@@ -83,10 +93,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     modelPath: config.riskModel,
   });
   // The platform needs the payments service, and payments need its hooks: install them now.
-  // Every money movement is scored by the one risk engine before it commits.
+  // Every money movement is scored by the one risk engine before it commits, as the risk mode
+  // says (enforced, recorded in shadow, or not at all); features learn in every mode, so
+  // switching to enforce later starts from warm features.
+  const assess = riskAssessor(risk.engine, {
+    mode: config.riskMode,
+    sandboxTriggers: config.sandbox,
+  });
   payments.context.deps.hooks = combineHooks(
     hooks,
-    { assess: risk.engine.assess, committed: risk.engine.observe },
+    { ...(assess === null ? {} : { assess }), committed: risk.engine.observe },
     daraja.hooks,
   );
   const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
@@ -96,7 +112,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
   registerForecastRoutes(app, { live, adminToken: config.adminToken });
-  registerRiskRoutes(app, { risk, adminToken: config.adminToken, clock });
+  registerRiskRoutes(app, { risk, adminToken: config.adminToken, clock, mode: config.riskMode });
   daraja.registerRoutes(app);
   registerPortalWebRoutes(app);
   // A pending STK push shows as an extra item at the top of the customer's menu.

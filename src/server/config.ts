@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JournalConfig } from '../journal/protocol.ts';
 import { DEFAULT_MODEL_PATH } from '../risk/index.ts';
+import { defaultRiskMode, parseRiskMode, type RiskMode } from '../risk/mode.ts';
 
 export interface ServerConfig {
   host: string;
@@ -28,6 +29,8 @@ export interface ServerConfig {
   smsEcho: boolean;
   /** The fraud model file; null scores with the rules alone (MALIPO_RISK_MODEL=none). */
   riskModel: string | null;
+  /** enforce, shadow (decisions recorded, not acted on) or off; the sandbox defaults to shadow. */
+  riskMode: RiskMode;
   /** Each Daraja app's allowance before spike arrest; null keeps Daraja's default (50/s). */
   darajaAppRate: { perSecond: number; burst: number } | null;
 }
@@ -40,6 +43,8 @@ export interface ConfigInput {
   sandbox?: boolean;
   seedDemo?: boolean;
   marketFile?: string;
+  /** `--risk`: wins over MALIPO_RISK_MODE. */
+  riskMode?: string;
 }
 
 const DEFAULT_PORT = 8080;
@@ -54,13 +59,14 @@ export function loadConfig(
   const journal: JournalConfig = databaseUrl
     ? { kind: 'postgres', url: databaseUrl }
     : { kind: 'sqlite', path: join(dataDir, 'journal.db') };
+  const sandbox = input.sandbox ?? env.MALIPO_MODE !== 'production';
   return {
     host: input.host ?? env.MALIPO_HOST ?? '127.0.0.1',
     port: input.port ?? (env.MALIPO_PORT ? Number(env.MALIPO_PORT) : DEFAULT_PORT),
     dataDir,
     journal,
     adminToken: env.MALIPO_ADMIN_TOKEN ?? persistentSecret(dataDir, 'admin-token'),
-    sandbox: input.sandbox ?? env.MALIPO_MODE !== 'production',
+    sandbox,
     seedDemo: input.seedDemo ?? env.MALIPO_SEED_DEMO !== '0',
     marketFile: input.marketFile ?? env.MALIPO_MARKET_CONFIG ?? null,
     receiptKey: env.MALIPO_RECEIPT_KEY ?? persistentSecret(dataDir, 'receipt-key'),
@@ -77,8 +83,24 @@ export function loadConfig(
       env.MALIPO_RISK_MODEL === 'none'
         ? null
         : resolve(env.MALIPO_RISK_MODEL ?? fileURLToPath(DEFAULT_MODEL_PATH)),
+    riskMode: riskModeFrom(input.riskMode, env.MALIPO_RISK_MODE, sandbox),
     darajaAppRate: appRateFrom(env),
   };
+}
+
+/** The flag, else the environment variable, else the sandbox's shadow or production's enforce. */
+function riskModeFrom(
+  flag: string | undefined,
+  fromEnv: string | undefined,
+  sandbox: boolean,
+): RiskMode {
+  const [value, source] =
+    flag !== undefined ? [flag, '--risk'] : [fromEnv ?? '', 'MALIPO_RISK_MODE'];
+  if (flag === undefined && (fromEnv === undefined || fromEnv === ''))
+    return defaultRiskMode(sandbox);
+  const parsed = parseRiskMode(value, source);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.mode;
 }
 
 /**

@@ -4,6 +4,7 @@
 // replay. A web portal is built on it later.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DeliveryStatus } from '../../outbox/index.ts';
+import { DECISION_STREAM } from '../../payments/review.ts';
 import { createApp, registerDeveloper, verifyDeveloper } from './apps.ts';
 import type { HttpDeps } from './http.ts';
 import { type DarajaApp, type Developer, PORTAL_SESSION_TTL_MS } from './model.ts';
@@ -191,6 +192,40 @@ function registerPortalAppRoutes(authed: FastifyInstance, context: SessionContex
   );
 }
 
+/** Decisions scanned per request: the newest, so a busy server's log stays cheap to read. */
+const RISK_DECISIONS_SCANNED_MAX = 2_000;
+const RISK_DECISIONS_SHOWN_MAX = 100;
+
+/**
+ * The newest risk decisions on payments to or from the app's shortcodes and tills, with whether
+ * each was enforced or only recorded (shadow mode), so a partner sees what the engine thought
+ * of their test traffic without being held or blocked by it.
+ */
+async function riskDecisionsFor(platform: DarajaPlatform, shortcodes: readonly string[]) {
+  const records = await platform.ledger.latestRecords(DECISION_STREAM, RISK_DECISIONS_SCANNED_MAX);
+  const mine = new Set(shortcodes);
+  const shown = [];
+  for (const record of records) {
+    const d = JSON.parse(record.body) as Record<string, unknown>;
+    if (!mine.has(String(d.from)) && !mine.has(String(d.to))) continue;
+    shown.push({
+      receipt: d.receipt,
+      type: d.type,
+      from: d.from,
+      to: d.to,
+      amountCents: d.amountCents,
+      atMs: d.atMs,
+      action: d.action,
+      enforced: d.shadow !== true,
+      score: d.score,
+      rule: d.rule ?? null,
+      reasons: d.reasons,
+    });
+    if (shown.length >= RISK_DECISIONS_SHOWN_MAX) break;
+  }
+  return shown;
+}
+
 function registerPortalDeliveryRoutes(authed: FastifyInstance, context: SessionContext): void {
   const { platform, developerOf, ownApp } = context;
   authed.get<{
@@ -205,6 +240,14 @@ function registerPortalDeliveryRoutes(authed: FastifyInstance, context: SessionC
       // Keys start with the app id; the engine filters by exact key only, so filter here.
       const page = platform.outbox.deliveries(deliveriesQuery(request.query));
       return { deliveries: page.filter((d) => d.key.startsWith(`${app.id}:`)) };
+    },
+  );
+  authed.get<{ Params: { appId: string } }>(
+    '/apps/:appId/risk-decisions',
+    async (request, reply) => {
+      const app = ownApp(developerOf(request), request.params.appId);
+      if (app === null) return reply.code(404).send({ ok: false, error: 'not found' });
+      return { decisions: await riskDecisionsFor(platform, app.shortcodes) };
     },
   );
   authed.post<{ Params: { appId: string; seq: string } }>(

@@ -11,6 +11,7 @@ import { normaliseMsisdn } from '../../parties/msisdn.ts';
 import type { CommitRecords } from '../../payments/context.ts';
 import type { Authorization } from '../../payments/model.ts';
 import type { PaymentsService } from '../../payments/service.ts';
+import { stkTriggerFor } from '../../sandbox/triggers.ts';
 import { RESULT_CODES, type ResultCodeSpec } from '../errors.ts';
 import { BoundedLruCache } from '../lru.ts';
 import { shillingsText } from '../shapes.ts';
@@ -31,6 +32,8 @@ import { requestRecord } from './state.ts';
 
 /** Prompts closed by one sweep's commit; the rest wait for the next sweep. */
 const SWEEP_CLOSES_MAX = 1_000;
+/** A triggered answer comes after this, so the partner sees the prompt pending first, as live. */
+const TRIGGER_ANSWER_DELAY_MS = 1_000;
 /** Telcos cut USSD screens longer than this; the prompt text must fit. */
 const PROMPT_TEXT_CHARS_MAX = 182;
 
@@ -228,6 +231,16 @@ export class StkPrompts {
     if (!this.deps.payments.customer(prompt.phoneNumber).ok) {
       // Nobody's handset has this number: it cannot be reached, at once.
       this.#auto.set(prompt.checkoutRequestId, { dueAtMs: 0, mode: 'unreachable' });
+      return;
+    }
+    // A sandbox trigger amount answers for any customer, before the test customer's setting: the
+    // partner asked for that outcome in this very request.
+    const triggered = this.deps.sandbox ? stkTriggerFor(prompt.amountCents) : null;
+    if (triggered !== null) {
+      this.#auto.set(prompt.checkoutRequestId, {
+        dueAtMs: prompt.openedAtMs + TRIGGER_ANSWER_DELAY_MS,
+        mode: triggered,
+      });
       return;
     }
     const behaviour = this.deps.sandbox

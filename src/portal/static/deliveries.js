@@ -2,6 +2,7 @@
 // status, latency and the start of its answer, and a Replay button that sends it again.
 import { ApiError } from './api.js';
 import { busy, fill, formatTime, h, showError } from './dom.js';
+import { refreshRiskDecisions } from './risk-log.js';
 
 const AUTO_REFRESH_MS = 3_000;
 /** Deliveries scanned per page. The API filters the page down to this app's callbacks. */
@@ -73,6 +74,7 @@ async function refresh(ctx, force) {
   try {
     const deliveries = [...(await fetchPage(ctx, app, undefined)), ...state.older];
     showError(error, null);
+    await refreshRiskDecisions(ctx, app, force);
     const snapshot = JSON.stringify(deliveries);
     if (!force && snapshot === state.rendered) return;
     state.rendered = snapshot;
