@@ -4,9 +4,10 @@
 import type { Authorization } from '../payments/model.ts';
 import type { StatementRow } from '../payments/statements.ts';
 import { formatAmount, formatSmsDate } from '../sms/format.ts';
-import { money, refusalText } from './messages.ts';
+import { heldText, money, refusalText } from './messages.ts';
 import { type Dialler, type MenuDeps, type Screen, USSD_SCREEN_CHARS_MAX } from './model.ts';
 import { amountPrompt, choices, confirm, end, pinPrompt, prompt, push, retry } from './screens.ts';
+import { paymentPinScreen } from './step-up.ts';
 
 /** A mini statement shows at most this many transactions (fewer if the screen is full). */
 export const MINI_STATEMENT_ROWS_MAX = 5;
@@ -147,16 +148,18 @@ function repayScreen(deps: MenuDeps, dialler: Dialler): Screen {
     push(
       confirm(`Repay ${money(amountCents, deps.format)} of your ${OVERDRAFT}?`, () =>
         push(
-          pinPrompt(deps, async (value, requestKey) => {
-            const outcome = await deps.payments.repayOverdraft({
-              msisdn: dialler.msisdn,
-              amountCents,
-              auth: pin(value),
-              requestKey,
-            });
-            if (!outcome.ok) return refusalText(outcome);
-            const paid = money(outcome.receipt.amountCents, deps.format);
-            return `${outcome.receipt.receipt} Confirmed. ${paid} paid to ${OVERDRAFT}`;
+          paymentPinScreen(deps, dialler, {
+            pay: (auth, requestKey) =>
+              deps.payments.repayOverdraft({
+                msisdn: dialler.msisdn,
+                amountCents,
+                auth,
+                requestKey,
+              }),
+            confirmed: (r) =>
+              `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} paid to ${OVERDRAFT}`,
+            held: (r) =>
+              heldText(r.receipt, `${money(r.amountCents, deps.format)} to ${OVERDRAFT}`),
           }),
         ),
       ),
