@@ -12,6 +12,7 @@ import { walletId } from '../payments/accounts.ts';
 import type { RiskVerdict } from '../payments/review.ts';
 import { availableOf, type World } from '../payments/testing/world.ts';
 import { SESSION_OVER_TEXT } from './menu.ts';
+import { USSD_SCREEN_CHARS_MAX } from './model.ts';
 import { registerUssdRoutes } from './routes.ts';
 import { CODE_SCREEN_TEXT, WRONG_CODE_END_TEXT, WRONG_CODE_TEXT } from './step-up.ts';
 import {
@@ -21,6 +22,7 @@ import {
   DAUDI,
   intl,
   KES,
+  LONG,
   openUssdWorld,
   PAYBILL,
   type Person,
@@ -76,7 +78,11 @@ async function post(who: Person, sessionId: string, inputs: string[]): Promise<s
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
   assert.equal(response.status, 200);
-  return response.text();
+  const text = await response.text();
+  // Every screen of these paths fits the telco's limit in plain characters.
+  assert.ok(text.length - 4 <= USSD_SCREEN_CHARS_MAX, text);
+  assert.match(text, /^(CON|END) [A-Za-z0-9 .,?+\-/\n]*$/);
+  return text;
 }
 
 /** Every request of a session up to these inputs, as a gateway sends them; the last answer. */
@@ -194,6 +200,12 @@ describe('USSD step-up and holds', { timeout: TIMEOUT_MS }, () => {
     );
     assert.match(bill, /^END [A-Z0-9]{10} Pending\. Ksh444\.00 to KENYA POWER is on hold/);
     assert.doesNotMatch(bill, /Confirmed/);
-    assert.equal(world.payments.heldTransactions().length, 2);
+    // The longest payee name and a large amount still fit the screen (checked in `post`).
+    const long = await dial(ASHA, sendTo(LONG, HOLD_KES, ASHA.pin), `su${++sessions}`);
+    assert.match(
+      long,
+      new RegExp(`^END [A-Z0-9]{10} Pending\\. Ksh444\\.00 to ${'W'.repeat(40)} `),
+    );
+    assert.equal(world.payments.heldTransactions().length, 3);
   });
 });
