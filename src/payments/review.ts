@@ -78,7 +78,8 @@ type ReviewEvent =
   | { event: 'released' | 'rejected'; receipt: string; by: string; atMs: number };
 
 const holdId = (receipt: string) => `${receipt}:hold`;
-const holdVoidId = (receipt: string) => `${receipt}:hold-void`;
+/** The void's id is the same for release and reject: the ledger decides once (decision 0006). */
+export const holdVoidId = (receipt: string) => `${receipt}:hold-void`;
 
 export class ReviewQueue {
   readonly open = new Map<string, HeldTransaction>();

@@ -152,6 +152,7 @@ describe('statements through hold, release, reject, timeout and reversal', {
     assert.match((await miniOf(ASHA))[0], new RegExp(`^${held.receipt} \\S+ 200\\.00 Pending$`));
     const between = await send(ASHA, CHEBET, 150); // another payment while the first is held
 
+    const heldUntilMs = Date.now();
     // No body, no content type: the analyst's name is optional.
     const released = await http('POST', `/admin/reviews/${held.receipt}/release`);
     assert.equal(released.status, 200, released.text);
@@ -176,6 +177,15 @@ describe('statements through hold, release, reject, timeout and reversal', {
     assert.ok(order.indexOf(between.receipt) < order.indexOf(held.receipt));
     assertRunningBalances(after);
     assert.equal(after.rows[after.rows.length - 1].balanceCents, await available(ASHA));
+
+    // A statement for a period that ended before the release shows it as it was then.
+    const then = await http('GET', `/admin/customers/${ASHA.msisdn}/statement?to=${heldUntilMs}`);
+    const thenRows = rowsOf(JSON.parse(then.text) as Statement, held.receipt);
+    assert.deepEqual(
+      thenRows.map((r) => [r.status, r.withdrawnCents]),
+      [['pending_review', KES(HOLD_KES) + FEE_CENTS]],
+      'decided later: pending review then (its reservation shown, the review being over)',
+    );
 
     const csv = (await csvOf(ASHA)).find((line) => line.startsWith(held.receipt));
     assert.match(csv ?? '', /,send_money,Completed,0\.00,200\.00,7\.00,[0-9]+\.[0-9]{2}$/);

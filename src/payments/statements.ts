@@ -13,6 +13,7 @@ import { available, owed, type PaymentsContext } from './context.ts';
 import type { Authorization, Outcome } from './model.ts';
 import { refuse } from './model.ts';
 import { activeCustomer, authorize } from './parties.ts';
+import { holdVoidId } from './review.ts';
 
 const TYPE_NAMES = Object.fromEntries(
   Object.entries(TRANSACTION_TYPE_NUMBERS).map(([name, n]) => [n, name]),
@@ -84,11 +85,11 @@ interface Group {
 }
 
 /** Groups a wallet's legs (oldest first) into one row per receipt, oldest first. */
-export function statementRows(
+export async function statementRows(
   ctx: PaymentsContext,
   wallet: string,
   legs: AccountTransfer[],
-): StatementRow[] {
+): Promise<StatementRow[]> {
   const groups = new Map<string, Group>();
   legs.forEach((leg, index) => {
     const { transfer } = leg;
@@ -105,11 +106,26 @@ export function statementRows(
     } else if (transfer.flags & TransferFlags.pending) group.hold = leg;
     else group.release = leg;
   });
-  const rows = [...groups.values()]
-    .sort((a, b) => a.position - b.position)
-    .map((group) => (group.moved.length > 0 ? movedRow(wallet, group.moved) : heldRow(ctx, group)));
+  const ordered = [...groups.values()].sort((a, b) => a.position - b.position);
+  const decidedLater = await holdsDecidedAfter(ctx, ordered);
+  const rows = ordered.map((group) =>
+    group.moved.length > 0 ? movedRow(wallet, group.moved) : heldRow(ctx, group, decidedLater),
+  );
   for (const row of rows) row.description = describe(ctx, row);
   return rows;
+}
+
+/**
+ * Receipts of holds in these legs whose release or rejection came after the last leg read (a
+ * statement period that ends while they were under review).
+ */
+async function holdsDecidedAfter(ctx: PaymentsContext, groups: Group[]): Promise<Set<string>> {
+  const undecided = groups.filter(
+    (group) => group.moved.length === 0 && group.hold !== undefined && group.release === undefined,
+  );
+  if (undecided.length === 0) return new Set();
+  const voids = await ctx.ledger.lookupTransfers(undecided.map((g) => holdVoidId(g.receipt)));
+  return new Set(voids.map((transfer) => transfer.userRef));
 }
 
 function emptyRow(receipt: string, first: AccountTransfer['transfer']): StatementRow {
@@ -141,23 +157,24 @@ function movedRow(wallet: string, moved: AccountTransfer[]): StatementRow {
  * A payment held for review that has not moved money (yet): while it is open the review queue
  * knows its principal, fee and payee; once rejected or expired only the reservation is left.
  */
-function heldRow(ctx: PaymentsContext, group: Group): StatementRow {
+function heldRow(ctx: PaymentsContext, group: Group, decidedLater: Set<string>): StatementRow {
   const placed = (group.hold ?? group.release) as AccountTransfer;
   const row = emptyRow(group.receipt, placed.transfer);
   row.balanceCents = postedOf(placed.balance);
-  const open = ctx.reviews.open.get(group.receipt);
-  const expiresAtMs =
-    group.hold === undefined
-      ? open?.expiresAtMs
-      : group.hold.transfer.timestamp / US_PER_MS + group.hold.transfer.timeoutSeconds * 1000;
+  const { hold } = group;
+  const timedOut =
+    hold !== undefined &&
+    hold.transfer.timestamp / US_PER_MS + hold.transfer.timeoutSeconds * 1000 <= ctx.now();
+  // Voided with nothing moved is a rejection; decided after the period, it was under review then.
   row.status =
     group.release !== undefined
       ? 'rejected'
-      : expiresAtMs !== undefined && expiresAtMs <= ctx.now()
-        ? 'expired'
-        : open === undefined
-          ? 'rejected'
+      : decidedLater.has(group.receipt)
+        ? 'pending_review'
+        : timedOut
+          ? 'expired'
           : 'pending_review';
+  const open = ctx.reviews.open.get(group.receipt);
   if (open !== undefined) {
     row.type = open.txn.type;
     row.withdrawnCents = open.txn.amountCents;
@@ -242,7 +259,7 @@ export async function miniStatement(
       limit: 40,
       reversed: true,
     });
-    const rows = statementRows(ctx, wallet, legs.reverse()).reverse();
+    const rows = (await statementRows(ctx, wallet, legs.reverse())).reverse();
     return { ok: true, rows: rows.slice(0, 5) };
   });
 }
@@ -276,7 +293,7 @@ export async function statement(
   const openingBalanceCents = opening === null ? 0 : postedOf(opening);
   return {
     ok: true,
-    rows: statementRows(ctx, wallet, legs),
+    rows: await statementRows(ctx, wallet, legs),
     openingBalanceCents,
     truncated: legs.length >= STATEMENT_ROWS_MAX,
   };
