@@ -24,6 +24,7 @@ import {
 import { TRANSACTION_TYPE_NUMBERS, TransferCode, walletId } from './accounts.ts';
 import type { Receipt } from './model.ts';
 import { registerPaymentsAdminRoutes } from './routes.ts';
+import { startPayments } from './service.ts';
 import type { StatementRow } from './statements.ts';
 import { availableOf, type World } from './testing/world.ts';
 
@@ -182,9 +183,9 @@ describe('statements through hold, release, reject, timeout and reversal', {
     const then = await http('GET', `/admin/customers/${ASHA.msisdn}/statement?to=${heldUntilMs}`);
     const thenRows = rowsOf(JSON.parse(then.text) as Statement, held.receipt);
     assert.deepEqual(
-      thenRows.map((r) => [r.status, r.withdrawnCents]),
-      [['pending_review', KES(HOLD_KES) + FEE_CENTS]],
-      'decided later: pending review then (its reservation shown, the review being over)',
+      thenRows.map((r) => [r.status, r.withdrawnCents, r.chargesCents]),
+      [['pending_review', KES(HOLD_KES), FEE_CENTS]],
+      'decided later: pending review then',
     );
 
     const csv = (await csvOf(ASHA)).find((line) => line.startsWith(held.receipt));
@@ -239,15 +240,29 @@ describe('statements through hold, release, reject, timeout and reversal', {
     const statement = await statementOf(CHEBET);
     const rows = rowsOf(statement, held.receipt);
     assert.equal(rows.length, 1, JSON.stringify(rows));
-    assert.equal(rows[0].type, 'send_money');
-    assert.equal(rows[0].status, 'rejected');
-    assert.equal(rows[0].paidInCents, 0);
+    assert.deepEqual(
+      rows.map((r) => [r.type, r.status, r.paidInCents, r.withdrawnCents, r.chargesCents]),
+      [['send_money', 'rejected', 0, KES(HOLD_KES), FEE_CENTS]],
+    );
+    assert.match(rows[0].description, /^send money to DAUDI MWANGI .*\(stopped after review/);
     assertRunningBalances(statement);
     assert.equal(statement.rows[statement.rows.length - 1].balanceCents, before);
     const csv = (await csvOf(CHEBET)).find((line) => line.startsWith(held.receipt));
     assert.match(csv ?? '', /,send_money,Rejected,/);
-    // Once rejected only the reservation (principal and fee) is left to show.
-    assert.match((await miniOf(CHEBET))[0], new RegExp(`^${held.receipt} \\S+ 207\\.00 Returned$`));
+    assert.match((await miniOf(CHEBET))[0], new RegExp(`^${held.receipt} \\S+ 200\\.00 Returned$`));
+    // A restarted service names the rejected payment from the review records as well.
+    const restarted = await startPayments({
+      ledger: world.ledger,
+      market: world.market,
+      receiptKey: 'test-receipt-key-0123456789',
+      clock: world.clock,
+    });
+    const again = await restarted.statement(CHEBET.msisdn, 0, Date.now());
+    assert.ok(again.ok);
+    assert.deepEqual(
+      rowsOf(again, held.receipt).map((r) => [r.status, r.withdrawnCents, r.chargesCents]),
+      [['rejected', KES(HOLD_KES), FEE_CENTS]],
+    );
     const named = await http('POST', `/admin/reviews/${held.receipt}/release`, {
       body: JSON.stringify({ by: 'analyst-7' }),
       contentType: 'application/json',
@@ -261,7 +276,8 @@ describe('statements through hold, release, reject, timeout and reversal', {
   });
 
   test('a hold nobody decides expires in the ledger: the row says expired and the balance adds up', async () => {
-    // A reservation exactly as review.ts makes one, with a 1 s timeout instead of its 72 h.
+    // A reservation exactly as review.ts makes one, with a 1 s timeout instead of its 72 h; no
+    // review knows it, so the row shows the reservation (principal + fee) as what was withdrawn.
     const receipt = `EXPIRE${String(++seq).padStart(4, '0')}`;
     const before = await available(DAUDI);
     const [reserved] = await world.ledger.createTransfers([

@@ -10,6 +10,7 @@ import type { AccountTransfer } from '../journal/journal.ts';
 import { TransferFlags } from '../ledger/model.ts';
 import { overdraftId, TRANSACTION_TYPE_NUMBERS, TransferCode, walletId } from './accounts.ts';
 import { available, owed, type PaymentsContext } from './context.ts';
+import type { HeldDetails } from './held-details.ts';
 import type { Authorization, Outcome } from './model.ts';
 import { refuse } from './model.ts';
 import { activeCustomer, authorize } from './parties.ts';
@@ -87,6 +88,7 @@ interface Group {
 /** Groups a wallet's legs (oldest first) into one row per receipt, oldest first. */
 export async function statementRows(
   ctx: PaymentsContext,
+  held: HeldDetails,
   wallet: string,
   legs: AccountTransfer[],
 ): Promise<StatementRow[]> {
@@ -109,7 +111,9 @@ export async function statementRows(
   const ordered = [...groups.values()].sort((a, b) => a.position - b.position);
   const decidedLater = await holdsDecidedAfter(ctx, ordered);
   const rows = ordered.map((group) =>
-    group.moved.length > 0 ? movedRow(wallet, group.moved) : heldRow(ctx, group, decidedLater),
+    group.moved.length > 0
+      ? movedRow(wallet, group.moved)
+      : heldRow(ctx, held, group, decidedLater),
   );
   for (const row of rows) row.description = describe(ctx, row);
   return rows;
@@ -154,10 +158,15 @@ function movedRow(wallet: string, moved: AccountTransfer[]): StatementRow {
 }
 
 /**
- * A payment held for review that has not moved money (yet): while it is open the review queue
- * knows its principal, fee and payee; once rejected or expired only the reservation is left.
+ * A payment held for review that has not moved money (yet), with the principal, fee and payee it
+ * had while held; beyond what is remembered of old holds, only the reservation is left.
  */
-function heldRow(ctx: PaymentsContext, group: Group, decidedLater: Set<string>): StatementRow {
+function heldRow(
+  ctx: PaymentsContext,
+  held: HeldDetails,
+  group: Group,
+  decidedLater: Set<string>,
+): StatementRow {
   const placed = (group.hold ?? group.release) as AccountTransfer;
   const row = emptyRow(group.receipt, placed.transfer);
   row.balanceCents = postedOf(placed.balance);
@@ -175,11 +184,13 @@ function heldRow(ctx: PaymentsContext, group: Group, decidedLater: Set<string>):
           ? 'expired'
           : 'pending_review';
   const open = ctx.reviews.open.get(group.receipt);
-  if (open !== undefined) {
-    row.type = open.txn.type;
-    row.withdrawnCents = open.txn.amountCents;
-    row.chargesCents = open.txn.feeCents;
-    row.counterparty = open.txn.to.account;
+  if (open !== undefined) held.remember(group.receipt, open.txn);
+  const detail = held.get(group.receipt);
+  if (detail !== undefined) {
+    row.type = detail.type;
+    row.withdrawnCents = detail.amountCents;
+    row.chargesCents = detail.feeCents;
+    row.counterparty = detail.to.account;
   } else {
     row.withdrawnCents = placed.transfer.amount;
     row.counterparty = placed.transfer.creditAccountId;
@@ -244,6 +255,7 @@ function nameOf(ctx: PaymentsContext, msisdn: string): string {
 /** The last five transactions, newest first. */
 export async function miniStatement(
   ctx: PaymentsContext,
+  held: HeldDetails,
   msisdn: string,
   auth: Authorization,
 ): Promise<Outcome<{ rows: StatementRow[] }>> {
@@ -259,7 +271,7 @@ export async function miniStatement(
       limit: 40,
       reversed: true,
     });
-    const rows = (await statementRows(ctx, wallet, legs.reverse())).reverse();
+    const rows = (await statementRows(ctx, held, wallet, legs.reverse())).reverse();
     return { ok: true, rows: rows.slice(0, 5) };
   });
 }
@@ -267,6 +279,7 @@ export async function miniStatement(
 /** A full statement for a date range, oldest first, with running balances. */
 export async function statement(
   ctx: PaymentsContext,
+  held: HeldDetails,
   msisdn: string,
   fromMs: number,
   toMs: number,
@@ -293,7 +306,7 @@ export async function statement(
   const openingBalanceCents = opening === null ? 0 : postedOf(opening);
   return {
     ok: true,
-    rows: await statementRows(ctx, wallet, legs),
+    rows: await statementRows(ctx, held, wallet, legs),
     openingBalanceCents,
     truncated: legs.length >= STATEMENT_ROWS_MAX,
   };
