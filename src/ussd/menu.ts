@@ -4,7 +4,9 @@
 // a bad input stays put with an error line. Only the session's last input may do anything (move
 // money, read a balance), so replaying earlier inputs on the next request is harmless, and a
 // telco retry of the same request reaches the payments service with the same request key, which
-// refuses it as a duplicate.
+// refuses it as a duplicate. An action may keep the session open instead (a risk step-up asks
+// for the code sent by SMS): a later request replays that step by opening the screen it
+// continued on, never by running the action again (see step-up.ts).
 
 import { loansScreen, myAccountScreen } from './account.ts';
 import { fitScreen, SESSION_OVER_TEXT } from './messages.ts';
