@@ -1,25 +1,41 @@
 // The terminal handset against a real server on loopback: scripted keypresses in, screens out.
 
 import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { waitFor } from '../outbox/testing/harness.ts';
 import { walletId } from '../payments/accounts.ts';
 import { availableOf, type World } from '../payments/testing/world.ts';
 import { registerUssdRoutes } from '../ussd/routes.ts';
 import { ASHA, BARAKA, intl, KES, openUssdWorld } from '../ussd/testing/fixtures.ts';
-import { runPhone } from './phone.ts';
+import { type SmsSink, startSmsSink } from '../ussd/testing/sms-sink.ts';
+import { runPhone, SmsInbox } from './phone.ts';
 
 const TIMEOUT_MS = 60_000;
 
+/** The amount the test's risk verdict steps up (every other amount is allowed). */
+const STEP_UP_KES = 333;
+
 let world: World;
+let sink: SmsSink;
 let app: FastifyInstance;
 let url: string;
 
 before(async () => {
-  world = await openUssdWorld();
+  world = await openUssdWorld({
+    assess: (txn) => ({
+      action: txn.amountCents === KES(STEP_UP_KES) ? 'step_up' : 'allow',
+      score: 0.5,
+      reasons: [],
+    }),
+  });
+  sink = await startSmsSink(world);
   app = Fastify({ logger: false });
   registerUssdRoutes(app, { payments: world.payments });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -28,6 +44,7 @@ before(async () => {
 
 after(async () => {
   await app?.close();
+  await sink?.close();
   await world?.close();
 });
 
@@ -78,6 +95,53 @@ describe('malipo phone', { timeout: TIMEOUT_MS }, () => {
     const screen = await play(['9', '6', '1', '12', '0', '00', 'n']);
     assert.match(screen, /Invalid choice\nM-PESA/);
     assert.match(screen, /PIN must be 4 digits\nEnter M-PESA PIN/);
+  });
+
+  test('a step-up: the one-time code arrives as an SMS on the handset and typing it pays', async () => {
+    const baraka = () => availableOf(world, walletId(intl(BARAKA.msisdn)));
+    const [ashaBefore, barakaBefore] = [await asha(), await baraka()];
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let screen = '';
+    output.on('data', (chunk: Buffer) => {
+      screen += chunk.toString('utf8');
+    });
+    input.write(['1', BARAKA.msisdn, String(STEP_UP_KES), '1', ASHA.pin, ''].join('\n'));
+    const running = runPhone({ msisdn: ASHA.msisdn, url, smsFile: sink.path, input, output });
+    // Only what the handset showed: the code screen, then the SMS with the code.
+    const code = await waitFor('the code shown on the handset', () => {
+      if (!/enter the code we sent you by SMS/.test(screen)) return undefined;
+      return /SMS from M-PESA: Your M-PESA verification code is (\d{6})/.exec(screen)?.[1];
+    });
+    assert.equal(await asha(), ashaBefore, 'nothing paid before the code');
+    input.write(`${code}\n`);
+    // The confirmation SMS reaches the handset while it asks whether to dial again.
+    await waitFor('the confirmation SMS on the handset', () =>
+      /SMS from M-PESA: [A-Z0-9]{10} Confirmed\. Ksh333\.00 sent to BARAKA OTIENO/.test(screen),
+    );
+    input.end('n\n');
+    await running;
+    assert.match(screen, /Confirmed\. Ksh333\.00 sent to BARAKA OTIENO 0712000002/);
+    assert.equal(await baraka(), barakaBefore + KES(STEP_UP_KES));
+    assert.equal(await asha(), ashaBefore - KES(STEP_UP_KES) - KES(7));
+  });
+
+  test('the SMS inbox shows only new whole lines addressed to this number, in any prefix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'malipo-phone-sms-'));
+    const path = join(dir, 'sms.jsonl');
+    const line = (to: string, text: string) => `${JSON.stringify({ id: text, to, text })}\n`;
+    try {
+      writeFileSync(path, line('254712000001', 'old'));
+      const inbox = await SmsInbox.open(path);
+      appendFileSync(path, line('254712000001', 'one') + line('254712000002', 'not mine'));
+      appendFileSync(path, `${line('+254712000001', 'two')}{"to":"254712000001","text":"ha`);
+      assert.deepEqual(await inbox.newFor('0712000001'), ['one', 'two']);
+      appendFileSync(path, 'lf"}\n');
+      assert.deepEqual(await inbox.newFor('+254712000001'), ['half']);
+      assert.deepEqual(await inbox.newFor('0712000001'), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a server that is not there ends the session with a connection problem', async () => {

@@ -68,8 +68,11 @@ export interface Receipt {
   ledgerTimestamp: number;
   overdraftDrawCents?: number;
   overdraftRepaidCents?: number;
-  /** 'held' while the transaction awaits review (the payer's money is reserved). */
-  status?: 'held';
+  /**
+   * 'held' while the transaction awaits review (the payer's money is reserved); an analyst's
+   * decision answers 'completed' (released: the money moved) or 'rejected' (the money is back).
+   */
+  status?: 'held' | 'completed' | 'rejected';
 }
 
 export const refusalCodes = [

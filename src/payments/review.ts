@@ -7,8 +7,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { JournalRecord } from '../journal/journal.ts';
 import { TransferFlags, type TransferInput } from '../ledger/model.ts';
-import { TransferCode, walletId } from './accounts.ts';
-import { SMS_STREAM, type SmsIntent, smsRecord, type TransactionRecord } from './chains.ts';
+import { TRANSACTION_TYPE_NUMBERS, TransferCode, walletId } from './accounts.ts';
+import {
+  PRINCIPAL_TAG,
+  SMS_STREAM,
+  type SmsIntent,
+  smsRecord,
+  type TransactionRecord,
+} from './chains.ts';
 import type { PaymentsContext } from './context.ts';
 import type { Outcome, Receipt, Refusal } from './model.ts';
 import { refuse } from './model.ts';
@@ -74,7 +80,8 @@ type ReviewEvent =
   | { event: 'released' | 'rejected'; receipt: string; by: string; atMs: number };
 
 const holdId = (receipt: string) => `${receipt}:hold`;
-const holdVoidId = (receipt: string) => `${receipt}:hold-void`;
+/** The void's id is the same for release and reject: the ledger decides once (decision 0006). */
+export const holdVoidId = (receipt: string) => `${receipt}:hold-void`;
 
 export class ReviewQueue {
   readonly open = new Map<string, HeldTransaction>();
@@ -110,6 +117,9 @@ export class ReviewQueue {
       flags: TransferFlags.pending,
       timeoutSeconds: HOLD_TIMEOUT_SECONDS,
       userRef: held.receipt,
+      // The type, so a statement can name a held payment that is no longer under review.
+      userData:
+        TRANSACTION_TYPE_NUMBERS[held.txn.type as keyof typeof TRANSACTION_TYPE_NUMBERS] ?? 0,
     };
     const event: ReviewEvent = { event: 'held', held };
     const records = [
@@ -146,7 +156,7 @@ export class ReviewQueue {
     this.apply(event);
     for (const partyEvent of held.partyEvents) ctx.registry.apply(partyEvent);
     ctx.deps.hooks?.committed?.(held.txn);
-    return { ok: true, receipt: heldReceipt(held) };
+    return { ok: true, receipt: decidedReceipt(held, 'completed', chain, results) };
   }
 
   /** The analyst rejects: the reservation is voided, so the payer has the money back. */
@@ -166,7 +176,7 @@ export class ReviewQueue {
     const [result] = await ctx.ledger.createTransfers([voidHold(ctx, receipt, false)], { records });
     if (result.result !== 'ok') return this.unresolved(ctx, receipt, result.result);
     this.apply(event);
-    return { ok: true, receipt: heldReceipt(held) };
+    return { ok: true, receipt: decidedReceipt(held, 'rejected') };
   }
 
   private async unresolved(ctx: PaymentsContext, receipt: string, code: string): Promise<Refusal> {
@@ -236,6 +246,24 @@ function heldReceipt(held: HeldTransaction): Receipt {
     timestampMs: held.txn.timestampMs,
     ledgerTimestamp: 0,
     status: 'held',
+  };
+}
+
+/**
+ * The answer to an analyst's decision: the new status, and for a release the engine timestamp
+ * of the principal leg that just committed (for status queries), as a direct payment has.
+ */
+function decidedReceipt(
+  held: HeldTransaction,
+  status: 'completed' | 'rejected',
+  chain: TransferInput[] = [],
+  results: { timestamp: number }[] = [],
+): Receipt {
+  const principal = chain.findIndex((t) => t.id.endsWith(`:${PRINCIPAL_TAG}`));
+  return {
+    ...heldReceipt(held),
+    status,
+    ledgerTimestamp: principal < 0 ? 0 : (results[principal]?.timestamp ?? 0),
   };
 }
 

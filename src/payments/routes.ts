@@ -8,11 +8,14 @@ import { CUSTOMER_IMPORT_MAX } from './parties.ts';
 import type { PaymentsService } from './service.ts';
 
 const verified = { kind: 'verified', by: 'operator' } as const;
+/** A review decision's body is at most the analyst's name. */
+const DECISION_BODY_BYTES_MAX = 1024;
 const STATUS_OF_REFUSAL: Record<string, number> = {
   unknown_customer: 404,
   unknown_business: 404,
   unknown_till: 404,
   unknown_agent: 404,
+  review_not_found: 404,
   already_registered: 409,
   duplicate_request: 409,
 };
@@ -448,19 +451,41 @@ function registerTransactionRoutes(
 /** The fraud analysts' queue: held transactions, release or reject, and labels for retraining. */
 function registerReviewRoutes(app: FastifyInstance, p: PaymentsService): void {
   const receiptParam = { type: 'object', required: ['receipt'], properties: { receipt: text(10) } };
-  const analyst = { type: 'object', additionalProperties: false, properties: { by: text(64) } };
+  const analyst = {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    properties: { by: text(64) },
+  };
   app.get('/admin/reviews', async () => ({ held: p.heldTransactions() }));
-  app.post<{ Params: { receipt: string }; Body: { by?: string } | undefined }>(
-    '/admin/reviews/:receipt/release',
-    { schema: { params: receiptParam, body: analyst } },
-    async (r, reply) =>
-      send(reply, await p.releaseHeld(r.params.receipt, r.body?.by ?? 'operator')),
-  );
-  app.post<{ Params: { receipt: string }; Body: { by?: string } | undefined }>(
-    '/admin/reviews/:receipt/reject',
-    { schema: { params: receiptParam, body: analyst } },
-    async (r, reply) => send(reply, await p.rejectHeld(r.params.receipt, r.body?.by ?? 'operator')),
-  );
+  // A decision needs nothing but the receipt: the body (who decided) is optional, and an empty
+  // one, with or without a JSON content type, is no body at all.
+  app.register(async (decisions) => {
+    decisions.removeContentTypeParser('application/json');
+    decisions.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: DECISION_BODY_BYTES_MAX },
+      (_request, body, done) => {
+        if (String(body).trim() === '') return done(null, null);
+        try {
+          done(null, JSON.parse(String(body)));
+        } catch {
+          done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }));
+        }
+      },
+    );
+    decisions.post<{ Params: { receipt: string }; Body: { by?: string } | null | undefined }>(
+      '/admin/reviews/:receipt/release',
+      { schema: { params: receiptParam, body: analyst } },
+      async (r, reply) =>
+        send(reply, await p.releaseHeld(r.params.receipt, r.body?.by ?? 'operator')),
+    );
+    decisions.post<{ Params: { receipt: string }; Body: { by?: string } | null | undefined }>(
+      '/admin/reviews/:receipt/reject',
+      { schema: { params: receiptParam, body: analyst } },
+      async (r, reply) =>
+        send(reply, await p.rejectHeld(r.params.receipt, r.body?.by ?? 'operator')),
+    );
+  });
   app.post<{ Body: { receipt: string; label: 'fraud' | 'legit'; by?: string } }>(
     '/admin/labels',
     {

@@ -11,6 +11,7 @@ import {
   fundAccount,
   moveBetweenOrgAccounts,
 } from './disbursements.ts';
+import { HeldDetails } from './held-details.ts';
 import type { MarketConfig } from './market-config.ts';
 import type { Outcome, Receipt } from './model.ts';
 import { chargeDailyOverdraftFees, repayOverdraft } from './overdraft.ts';
@@ -44,6 +45,10 @@ import {
 type Tail<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
 type Bound<F extends (...args: never[]) => unknown> = (
   ...args: Tail<Parameters<F>>
+) => ReturnType<F>;
+/** Statements take the held payments' details after the context. */
+type BoundWithHeld<F extends (...args: never[]) => unknown> = (
+  ...args: Tail<Tail<Parameters<F>>>
 ) => ReturnType<F>;
 
 export interface PaymentsOptions {
@@ -89,8 +94,8 @@ export interface PaymentsService {
   ) => ReturnType<typeof reverseByCustomer>;
   reverseByBusiness: Bound<typeof reverseByBusiness>;
   balance: Bound<typeof balance>;
-  miniStatement: Bound<typeof miniStatement>;
-  statement: Bound<typeof statement>;
+  miniStatement: BoundWithHeld<typeof miniStatement>;
+  statement: BoundWithHeld<typeof statement>;
   statementCsv: Bound<typeof statementCsv>;
   heldTransactions: () => HeldTransaction[];
   releaseHeld: (receipt: string, by: string) => Promise<Outcome<{ receipt: Receipt }>>;
@@ -124,6 +129,8 @@ export async function startPayments(options: PaymentsOptions): Promise<PaymentsS
   });
   await ctx.loadRecentRequests();
   await ctx.reviews.load(ctx);
+  const heldDetails = new HeldDetails();
+  await heldDetails.load(options.ledger);
   const results = await options.ledger.createAccounts(
     operatorAccountInputs(shard, options.market.currency.ledger),
   );
@@ -131,13 +138,19 @@ export async function startPayments(options: PaymentsOptions): Promise<PaymentsS
   if (bad !== undefined) throw new Error(`operator accounts: ${bad.result}`);
   const attempts = new ReversalAttempts();
   await attempts.load(ctx);
-  return createPaymentsService(ctx, attempts);
+  return createPaymentsService(ctx, attempts, heldDetails);
 }
 
 export function createPaymentsService(
   ctx: PaymentsContext,
   attempts: ReversalAttempts,
+  heldDetails = new HeldDetails(),
 ): PaymentsService {
+  // Statements name a held payment after its review is over by what it was while held.
+  const beforeDecision = (receipt: string) => {
+    const held = ctx.reviews.open.get(receipt);
+    if (held !== undefined) heldDetails.remember(receipt, held.txn);
+  };
   return {
     context: ctx,
     registerCustomer: (input) => registerCustomer(ctx, input),
@@ -167,12 +180,18 @@ export function createPaymentsService(
     reverseByCustomer: (command) => reverseByCustomer(ctx, attempts, command),
     reverseByBusiness: (command) => reverseByBusiness(ctx, command),
     balance: (msisdn, auth) => balance(ctx, msisdn, auth),
-    miniStatement: (msisdn, auth) => miniStatement(ctx, msisdn, auth),
-    statement: (msisdn, fromMs, toMs) => statement(ctx, msisdn, fromMs, toMs),
+    miniStatement: (msisdn, auth) => miniStatement(ctx, heldDetails, msisdn, auth),
+    statement: (msisdn, fromMs, toMs) => statement(ctx, heldDetails, msisdn, fromMs, toMs),
     statementCsv: (rows) => statementCsv(ctx, rows),
     heldTransactions: () => ctx.reviews.list(),
-    releaseHeld: (receipt, by) => ctx.reviews.release(ctx, receipt, by),
-    rejectHeld: (receipt, by) => ctx.reviews.reject(ctx, receipt, by),
+    releaseHeld: (receipt, by) => {
+      beforeDecision(receipt);
+      return ctx.reviews.release(ctx, receipt, by);
+    },
+    rejectHeld: (receipt, by) => {
+      beforeDecision(receipt);
+      return ctx.reviews.reject(ctx, receipt, by);
+    },
     labelTransaction: (receipt, label, by) =>
       ctx.ledger.appendRecords([
         {

@@ -102,6 +102,30 @@ describe("USSD channel (Africa's Talking convention)", () => {
     }
   });
 
+  test('a payment held for review is accepted with its receipt; a step-up code screen is not', {
+    timeout,
+  }, async () => {
+    const last = (text: string) => text.split('*').length === inputs.length && text !== '';
+    const held = await fakeUssd((text) =>
+      last(text) ? 'END QAZ7654321 Pending. Ksh1,500.00 to X is on hold' : 'CON Menu',
+    );
+    const stepUp = await fakeUssd((text) =>
+      last(text) ? 'CON For your security, enter the code we sent you by SMS' : 'CON Menu',
+    );
+    try {
+      const accepted = await runUssdSession({ url: held.url, msisdn, sessionId: 's5', inputs });
+      assert.deepEqual(
+        [accepted.kind, accepted.kind === 'ok' && accepted.receipt],
+        ['ok', 'QAZ7654321'],
+      );
+      const asked = await runUssdSession({ url: stepUp.url, msisdn, sessionId: 's6', inputs });
+      assert.equal(asked.kind, 'refused');
+    } finally {
+      held.close();
+      stepUp.close();
+    }
+  });
+
   test('a screen asked again, an early END and a non-200 are not successes', {
     timeout,
   }, async () => {

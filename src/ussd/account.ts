@@ -2,15 +2,22 @@
 // overdraft: opt in, check the limit, repay). Reads still take the PIN, as last input.
 
 import type { Authorization } from '../payments/model.ts';
-import type { StatementRow } from '../payments/statements.ts';
+import type { StatementRow, StatementStatus } from '../payments/statements.ts';
 import { formatAmount, formatSmsDate } from '../sms/format.ts';
-import { money, refusalText } from './messages.ts';
+import { heldText, money, refusalText } from './messages.ts';
 import { type Dialler, type MenuDeps, type Screen, USSD_SCREEN_CHARS_MAX } from './model.ts';
 import { amountPrompt, choices, confirm, end, pinPrompt, prompt, push, retry } from './screens.ts';
+import { paymentPinScreen } from './step-up.ts';
 
 /** A mini statement shows at most this many transactions (fewer if the screen is full). */
 export const MINI_STATEMENT_ROWS_MAX = 5;
 const OVERDRAFT = 'Fuliza M-PESA';
+/** What became of a payment held for review, in a word that fits a mini statement line. */
+const MINI_STATUS: Record<Exclude<StatementStatus, 'completed'>, string> = {
+  pending_review: 'Pending',
+  rejected: 'Returned',
+  expired: 'Returned',
+};
 
 function pin(value: string): Authorization {
   return { kind: 'pin', pin: value };
@@ -46,8 +53,11 @@ export function miniStatementText(rows: readonly StatementRow[], deps: MenuDeps)
   const scale = deps.format.money.minorUnitScale;
   const lines = rows.slice(0, MINI_STATEMENT_ROWS_MAX).map((row) => {
     const net = row.paidInCents - row.withdrawnCents;
-    const sign = net >= 0 ? '+' : '-';
     const date = formatSmsDate(row.timestampMs, deps.format.utcOffsetMinutes);
+    // Money that has not moved carries no sign, only what became of it.
+    if (row.status !== 'completed')
+      return `${row.receipt} ${date} ${formatAmount(Math.abs(net), scale)} ${MINI_STATUS[row.status]}`;
+    const sign = net >= 0 ? '+' : '-';
     return `${row.receipt} ${date} ${sign}${formatAmount(Math.abs(net), scale)}`;
   });
   // Drop the oldest lines rather than let the telco cut the newest mid-line.
@@ -147,16 +157,18 @@ function repayScreen(deps: MenuDeps, dialler: Dialler): Screen {
     push(
       confirm(`Repay ${money(amountCents, deps.format)} of your ${OVERDRAFT}?`, () =>
         push(
-          pinPrompt(deps, async (value, requestKey) => {
-            const outcome = await deps.payments.repayOverdraft({
-              msisdn: dialler.msisdn,
-              amountCents,
-              auth: pin(value),
-              requestKey,
-            });
-            if (!outcome.ok) return refusalText(outcome);
-            const paid = money(outcome.receipt.amountCents, deps.format);
-            return `${outcome.receipt.receipt} Confirmed. ${paid} paid to ${OVERDRAFT}`;
+          paymentPinScreen(deps, dialler, {
+            pay: (auth, requestKey) =>
+              deps.payments.repayOverdraft({
+                msisdn: dialler.msisdn,
+                amountCents,
+                auth,
+                requestKey,
+              }),
+            confirmed: (r) =>
+              `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} paid to ${OVERDRAFT}`,
+            held: (r) =>
+              heldText(r.receipt, `${money(r.amountCents, deps.format)} to ${OVERDRAFT}`),
           }),
         ),
       ),

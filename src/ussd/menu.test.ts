@@ -11,6 +11,7 @@ import { handleUssd, NOT_REGISTERED_TEXT, SESSION_OVER_TEXT } from './menu.ts';
 import type { MenuDeps, UssdReply } from './model.ts';
 import { USSD_SCREEN_CHARS_MAX } from './model.ts';
 import { ussdFormatFrom, ussdPaymentsFrom } from './payments.ts';
+import { StepUpSessions } from './step-up.ts';
 import {
   AGENT,
   ASHA,
@@ -46,6 +47,7 @@ before(async () => {
   deps = {
     payments: ussdPaymentsFrom(world.payments),
     format: ussdFormatFrom(world.payments),
+    stepUps: new StepUpSessions(),
     onScreenOverflow: (text) => overflows.push(text),
   };
 });

@@ -4,10 +4,12 @@
 // a bad input stays put with an error line. Only the session's last input may do anything (move
 // money, read a balance), so replaying earlier inputs on the next request is harmless, and a
 // telco retry of the same request reaches the payments service with the same request key, which
-// refuses it as a duplicate.
+// refuses it as a duplicate. An action may keep the session open instead (a risk step-up asks
+// for the code sent by SMS): a later request replays that step by opening the screen it
+// continued on, never by running the action again (see step-up.ts).
 
 import { loansScreen, myAccountScreen } from './account.ts';
-import { fitScreen } from './messages.ts';
+import { fitScreen, SESSION_OVER_TEXT } from './messages.ts';
 import {
   BACK_INPUT,
   type Dialler,
@@ -25,8 +27,7 @@ import { airtimeScreen, lipaScreen, sendMoneyScreen, withdrawScreen } from './tr
 
 export const NOT_REGISTERED_TEXT = 'You are not registered for M-PESA';
 export const NOT_ACTIVE_TEXT = 'Your M-PESA account is not active. Call customer care';
-// Inputs after a screen that closed the session: the telco would not have sent them.
-export const SESSION_OVER_TEXT = 'Session ended. Please dial again';
+export { SESSION_OVER_TEXT } from './messages.ts';
 export const SESSION_TOO_LONG_TEXT = 'Session too long. Please dial again';
 
 const STANDARD_ITEMS: readonly Omit<MainMenuItem, 'open'>[] = [
@@ -105,11 +106,19 @@ async function replay(deps: MenuDeps, dialler: Dialler, inputs: string[]): Promi
     } else if (step.to === 'retry') {
       top.error = step.error;
     } else if (!last) {
-      return endReply(deps, SESSION_OVER_TEXT);
+      // Only an action that kept the session open (a step-up) can have inputs after it.
+      if (step.to !== 'run' || step.resume === undefined) return endReply(deps, SESSION_OVER_TEXT);
+      top.error = undefined;
+      stack.push({ screen: step.resume });
     } else if (step.to === 'end') {
       return endReply(deps, step.text);
     } else {
-      return endReply(deps, await step.action(requestKeyFor(dialler, inputs.length)));
+      const result = await step.action(requestKeyFor(dialler, inputs.length));
+      if (typeof result === 'string') return endReply(deps, result);
+      // An action answers 'resume' only when its transition has one: anything else is a menu bug.
+      if (step.resume === undefined) throw new Error('USSD action went on without a next screen');
+      top.error = undefined;
+      stack.push({ screen: step.resume, error: result.error });
     }
   }
   const top = stack[stack.length - 1];

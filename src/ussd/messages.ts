@@ -11,6 +11,9 @@ import { USSD_SCREEN_CHARS_MAX } from './model.ts';
 /** Names longer than this are cut so a confirmation screen always fits. */
 export const NAME_CHARS_SHOWN_MAX = 40;
 
+// Inputs after a screen that closed the session: the telco would not have sent them.
+export const SESSION_OVER_TEXT = 'Session ended. Please dial again';
+
 const GENERIC_FAILURE = 'Failed. Please try again later';
 
 const REFUSAL_TEXT: Record<RefusalCode, string | ((refusal: Refusal) => string)> = {
@@ -69,6 +72,15 @@ function wrongPinText(refusal: Refusal): string {
 export function refusalText(refusal: Refusal): string {
   const text = REFUSAL_TEXT[refusal.error] ?? GENERIC_FAILURE;
   return typeof text === 'function' ? text(refusal) : text;
+}
+
+/**
+ * A payment the risk engine held: the money is reserved, not paid, so the screen must not say
+ * "Confirmed". `what` names the amount and the payee ('Ksh200.00 to BARAKA OTIENO 0712000002');
+ * the SMS the service sends says the same in the market's wording.
+ */
+export function heldText(receipt: string, what: string): string {
+  return `${receipt} Pending. ${what} is on hold for a security review. You will get an SMS when it is complete`;
 }
 
 /** The short error line for an amount the limits refuse, shown above the amount prompt. */

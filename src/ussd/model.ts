@@ -8,6 +8,7 @@ import type { Outcome, Refusal } from '../payments/model.ts';
 import type { PaymentsService } from '../payments/service.ts';
 import type { TransactionType } from '../payments/tariffs.ts';
 import type { MoneyFormat } from '../sms/format.ts';
+import type { StepUpSessions } from './step-up.ts';
 
 /** Telcos cut USSD screens longer than this; every screen we send must fit. */
 export const USSD_SCREEN_CHARS_MAX = 182;
@@ -52,8 +53,16 @@ export type Transition =
   | { to: 'retry'; error: string }
   /** Close the session without doing anything (a cancel, an information screen). */
   | { to: 'end'; text: string }
-  /** Do it (move money, read a balance) and close the session with the result. */
-  | { to: 'run'; action: (requestKey: string) => Promise<string> };
+  /**
+   * Do it (move money, read a balance) and close the session with the result. With `resume`, the
+   * action may instead keep the session open on that screen (a step-up asking for the code sent
+   * by SMS); a later input of the same session replays this step by opening `resume`, never by
+   * running the action again.
+   */
+  | { to: 'run'; action: (requestKey: string) => Promise<RunResult>; resume?: Screen };
+
+/** How an action ended: the session's closing text, or on to the transition's `resume` screen. */
+export type RunResult = string | { to: 'resume'; error?: string };
 
 /** The customer who dialled, as the menu needs them. */
 export interface Dialler {
@@ -122,6 +131,8 @@ export interface MenuDeps {
    * its key then replays as an invalid choice.
    */
   extraItems?: (dialler: Dialler) => readonly MainMenuItem[] | Promise<readonly MainMenuItem[]>;
+  /** Step-up challenges waiting for their code, per session (see step-up.ts). */
+  stepUps: StepUpSessions;
   /** Told about a screen that had to be cut to the telco's limit (a menu bug). */
   onScreenOverflow?: (text: string) => void;
 }

@@ -14,6 +14,7 @@ import {
   type UssdRequest,
 } from './model.ts';
 import { ussdFormatFrom, ussdPaymentsFrom } from './payments.ts';
+import { StepUpSessions } from './step-up.ts';
 
 /** A gateway request is a few hundred bytes; nothing larger is parsed. */
 export const USSD_BODY_BYTES_MAX = 4096;
@@ -38,6 +39,7 @@ export function registerUssdRoutes(app: FastifyInstance, deps: UssdRouteDeps): v
     payments: ussdPaymentsFrom(deps.payments),
     format: ussdFormatFrom(deps.payments),
     extraItems: deps.extraItems,
+    stepUps: new StepUpSessions(),
     onScreenOverflow: (text) =>
       app.log.warn(
         { chars: text.length, start: text.slice(0, 40) },

@@ -4,7 +4,14 @@
 
 import type { TransactionType } from '../payments/tariffs.ts';
 import { amountProblemText } from './messages.ts';
-import { BACK_INPUT, HOME_INPUT, type MenuDeps, type Screen, type Transition } from './model.ts';
+import {
+  BACK_INPUT,
+  HOME_INPUT,
+  type MenuDeps,
+  type RunResult,
+  type Screen,
+  type Transition,
+} from './model.ts';
 
 /** Shown under every screen but the main menu, so customers learn the way out. */
 export const NAVIGATION_FOOTER = `${BACK_INPUT} Back ${HOME_INPUT} Home`;
@@ -112,11 +119,13 @@ export function confirm(question: string, onYes: Next): Screen {
  */
 export function pinPrompt(
   deps: MenuDeps,
-  action: (pin: string, requestKey: string) => Promise<string>,
+  action: (pin: string, requestKey: string) => Promise<RunResult>,
+  resume?: (pin: string) => Screen,
 ): Screen {
   const digits = deps.format.pinLengthDigits;
   return prompt('Enter M-PESA PIN', (input) => {
     if (!new RegExp(`^[0-9]{${digits}}$`).test(input)) return retry(`PIN must be ${digits} digits`);
-    return { to: 'run', action: (requestKey) => action(input, requestKey) };
+    const run: Transition = { to: 'run', action: (requestKey) => action(input, requestKey) };
+    return resume === undefined ? run : { ...run, resume: resume(input) };
   });
 }

@@ -2,53 +2,48 @@
 // Lipa na M-PESA. Each gathers its inputs, shows who is paid and how much, asks for the PIN last,
 // and hands one command to the payments service with a request key the session's step derives.
 
-import type { Outcome, Receipt, Refusal } from '../payments/model.ts';
-import { localNumber, money, refusalText, shownName } from './messages.ts';
+import type { Receipt, Refusal } from '../payments/model.ts';
+import { heldText, localNumber, money, refusalText, shownName } from './messages.ts';
 import type { Dialler, MenuDeps, Screen, Transition } from './model.ts';
-import {
-  amountPrompt,
-  choices,
-  confirm,
-  numberPrompt,
-  pinPrompt,
-  prompt,
-  push,
-  retry,
-} from './screens.ts';
+import { amountPrompt, choices, confirm, numberPrompt, prompt, push, retry } from './screens.ts';
+import { type Payment, paymentPinScreen } from './step-up.ts';
 
 const CHANNEL = 'ussd';
 /** Paybill account numbers (the payments service refuses longer ones). */
 export const ACCOUNT_REFERENCE_CHARS_MAX = 20;
-
-type Paid = Outcome<{ receipt: Receipt }>;
 
 /** A look-up refusal as the error line over the screen where the number was typed. */
 export function entryError(refusal: Refusal): Transition {
   return retry(refusalText(refusal).replace(/^Failed\. /, ''));
 }
 
-function result(outcome: Paid, success: (receipt: Receipt) => string): string {
-  return outcome.ok ? success(outcome.receipt) : refusalText(outcome);
-}
-
 function cost(receipt: Receipt, deps: MenuDeps): string {
   return `Transaction cost ${money(receipt.feeCents, deps.format)}`;
 }
 
-/** The amount, the confirmation and the PIN: the tail every payment path shares. */
+/**
+ * The amount, the confirmation and the PIN (with a step-up's code screens behind it): the tail
+ * every payment path shares. `payment` is built once the amount is known.
+ */
 function payTail(
   deps: MenuDeps,
+  dialler: Dialler,
   type: Parameters<MenuDeps['payments']['amountProblem']>[0],
   question: (amount: string) => string,
-  pay: (amountCents: number, pin: string, requestKey: string) => Promise<string>,
+  payment: (amountCents: number) => Payment,
 ): Screen {
   return amountPrompt(deps, type, (amountCents) =>
     push(
       confirm(question(money(amountCents, deps.format)), () =>
-        push(pinPrompt(deps, (pin, requestKey) => pay(amountCents, pin, requestKey))),
+        push(paymentPinScreen(deps, dialler, payment(amountCents))),
       ),
     ),
   );
+}
+
+/** What a held payment shows: the amount and to whom, pending review. */
+function held(deps: MenuDeps, to: string): (r: Receipt) => string {
+  return (r) => heldText(r.receipt, `${money(r.amountCents, deps.format)} ${to}`);
 }
 
 export function sendMoneyScreen(deps: MenuDeps, dialler: Dialler): Screen {
@@ -60,23 +55,23 @@ export function sendMoneyScreen(deps: MenuDeps, dialler: Dialler): Screen {
     return push(
       payTail(
         deps,
+        dialler,
         'send_money',
         (amount) => `Send ${amount} to ${who}?`,
-        async (amountCents, pin, requestKey) => {
-          const outcome = await deps.payments.sendMoney({
-            from: dialler.msisdn,
-            to: found.msisdn,
-            amountCents,
-            auth: { kind: 'pin', pin },
-            requestKey,
-            channel: CHANNEL,
-          });
-          return result(
-            outcome,
-            (r) =>
-              `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} sent to ${who}. ${cost(r, deps)}`,
-          );
-        },
+        (amountCents) => ({
+          pay: (auth, requestKey) =>
+            deps.payments.sendMoney({
+              from: dialler.msisdn,
+              to: found.msisdn,
+              amountCents,
+              auth,
+              requestKey,
+              channel: CHANNEL,
+            }),
+          confirmed: (r) =>
+            `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} sent to ${who}. ${cost(r, deps)}`,
+          held: held(deps, `to ${who}`),
+        }),
       ),
     );
   });
@@ -94,24 +89,24 @@ export function withdrawScreen(deps: MenuDeps, dialler: Dialler): Screen {
         return push(
           payTail(
             deps,
+            dialler,
             'agent_withdrawal',
             (amount) => `Withdraw ${amount} from ${who}?`,
-            async (amountCents, pin, requestKey) => {
-              const outcome = await deps.payments.withdrawCash({
-                from: dialler.msisdn,
-                agentNumber,
-                storeNumber,
-                amountCents,
-                auth: { kind: 'pin', pin },
-                requestKey,
-                channel: CHANNEL,
-              });
-              return result(
-                outcome,
-                (r) =>
-                  `${r.receipt} Confirmed. Withdraw ${money(r.amountCents, deps.format)} from ${who}. ${cost(r, deps)}`,
-              );
-            },
+            (amountCents) => ({
+              pay: (auth, requestKey) =>
+                deps.payments.withdrawCash({
+                  from: dialler.msisdn,
+                  agentNumber,
+                  storeNumber,
+                  amountCents,
+                  auth,
+                  requestKey,
+                  channel: CHANNEL,
+                }),
+              confirmed: (r) =>
+                `${r.receipt} Confirmed. Withdraw ${money(r.amountCents, deps.format)} from ${who}. ${cost(r, deps)}`,
+              held: held(deps, `withdrawal from ${who}`),
+            }),
           ),
         );
       }),
@@ -126,23 +121,23 @@ export function airtimeScreen(deps: MenuDeps, dialler: Dialler): Screen {
     const shown = localNumber(phone ?? dialler.msisdn, deps.format);
     return payTail(
       deps,
+      dialler,
       'airtime',
       (amount) => `Buy ${amount} airtime for ${shown}?`,
-      async (amountCents, pin, requestKey) => {
-        const outcome = await deps.payments.buyAirtime({
-          from: dialler.msisdn,
-          phone,
-          amountCents,
-          auth: { kind: 'pin', pin },
-          requestKey,
-          channel: CHANNEL,
-        });
-        return result(
-          outcome,
-          (r) =>
-            `${r.receipt} Confirmed. You bought ${money(r.amountCents, deps.format)} of airtime for ${shown}`,
-        );
-      },
+      (amountCents) => ({
+        pay: (auth, requestKey) =>
+          deps.payments.buyAirtime({
+            from: dialler.msisdn,
+            phone,
+            amountCents,
+            auth,
+            requestKey,
+            channel: CHANNEL,
+          }),
+        confirmed: (r) =>
+          `${r.receipt} Confirmed. You bought ${money(r.amountCents, deps.format)} of airtime for ${shown}`,
+        held: held(deps, `airtime for ${shown}`),
+      }),
     );
   };
   const otherPhone = prompt('Enter phone no.', (input) => {
@@ -175,24 +170,24 @@ function payBillScreen(deps: MenuDeps, dialler: Dialler): Screen {
         return push(
           payTail(
             deps,
+            dialler,
             'paybill',
             (amount) => `Pay ${amount} to ${name} account ${accountReference}?`,
-            async (amountCents, pin, requestKey) => {
-              const outcome = await deps.payments.payBill({
-                from: dialler.msisdn,
-                shortcode,
-                accountReference,
-                amountCents,
-                auth: { kind: 'pin', pin },
-                requestKey,
-                channel: CHANNEL,
-              });
-              return result(
-                outcome,
-                (r) =>
-                  `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} sent to ${name} for account ${accountReference}. ${cost(r, deps)}`,
-              );
-            },
+            (amountCents) => ({
+              pay: (auth, requestKey) =>
+                deps.payments.payBill({
+                  from: dialler.msisdn,
+                  shortcode,
+                  accountReference,
+                  amountCents,
+                  auth,
+                  requestKey,
+                  channel: CHANNEL,
+                }),
+              confirmed: (r) =>
+                `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} sent to ${name} for account ${accountReference}. ${cost(r, deps)}`,
+              held: held(deps, `to ${name}`),
+            }),
           ),
         );
       }),
@@ -208,22 +203,23 @@ function buyGoodsScreen(deps: MenuDeps, dialler: Dialler): Screen {
     return push(
       payTail(
         deps,
+        dialler,
         'buy_goods',
         (amount) => `Pay ${amount} to ${name} till ${tillNumber}?`,
-        async (amountCents, pin, requestKey) => {
-          const outcome = await deps.payments.buyGoods({
-            from: dialler.msisdn,
-            tillNumber,
-            amountCents,
-            auth: { kind: 'pin', pin },
-            requestKey,
-            channel: CHANNEL,
-          });
-          return result(
-            outcome,
-            (r) => `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} paid to ${name}`,
-          );
-        },
+        (amountCents) => ({
+          pay: (auth, requestKey) =>
+            deps.payments.buyGoods({
+              from: dialler.msisdn,
+              tillNumber,
+              amountCents,
+              auth,
+              requestKey,
+              channel: CHANNEL,
+            }),
+          confirmed: (r) =>
+            `${r.receipt} Confirmed. ${money(r.amountCents, deps.format)} paid to ${name}`,
+          held: held(deps, `to ${name} till ${tillNumber}`),
+        }),
       ),
     );
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Screen, Transition } from '../../ussd/model.ts';
+import type { RunResult, Screen, Transition } from '../../ussd/model.ts';
 import {
   accessToken,
   darajaCall,
@@ -14,7 +14,7 @@ import { NO_PROMPT_TEXT, STK_MENU_KEY, stkPromptMenuItem } from './ussd-item.ts'
 
 const dialler = (msisdn: string) => ({ msisdn, sessionId: 's1', optedInOverdraft: false });
 
-async function run(screen: Screen, input: string): Promise<Transition | string> {
+async function run(screen: Screen, input: string): Promise<Transition | RunResult> {
   const transition = await screen.handle(input);
   return transition.to === 'run' ? transition.action('ussd:test') : transition;
 }

@@ -19,8 +19,11 @@ export const USSD_SERVICE_CODE = '*334#';
 export const USSD_NETWORK_CODE = '63902';
 /** Steps in one session; every menu path above is shorter. */
 const SESSION_STEPS_MAX = 12;
-/** M-Pesa's success answers start with the receipt: 'SGH4XK2Q9P Confirmed. …'. */
-const RECEIPT_PATTERN = /^([A-Z0-9]{10}) Confirmed/;
+/**
+ * M-Pesa's success answers start with the receipt: 'SGH4XK2Q9P Confirmed. …', or for a payment
+ * held for review 'SGH4XK2Q9P Pending. …' (accepted, as the admin API's held receipt is).
+ */
+const RECEIPT_PATTERN = /^([A-Z0-9]{10}) (?:Confirmed|Pending)\./;
 
 export type UssdResult =
   | {
@@ -108,7 +111,7 @@ export async function runUssdSession(session: UssdSession): Promise<UssdResult> 
       const text = answer.text.slice(4);
       const receipt = RECEIPT_PATTERN.exec(text)?.[1] ?? null;
       // An END before the PIN step is the platform turning the customer away (not registered…).
-      if (last && text.includes('Confirmed')) return { kind: 'ok', receipt, text, requestKey };
+      if (last && receipt !== null) return { kind: 'ok', receipt, text, requestKey };
       return { kind: 'refused', text, requestKey };
     }
     if (!answer.text.startsWith('CON '))

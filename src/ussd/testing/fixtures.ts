@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { agentFloatId } from '../../payments/accounts.ts';
-import { openWorld, type World } from '../../payments/testing/world.ts';
+import { openWorld, type World, type WorldOptions } from '../../payments/testing/world.ts';
 
 export const KES = (shillings: number) => shillings * 100;
 
@@ -37,8 +37,9 @@ export const STORE = '300301';
 export const STARTING_BALANCE_CENTS = KES(20_000);
 export const OVERDRAFT_LIMIT_CENTS = KES(1_000);
 
-export async function openUssdWorld(): Promise<World> {
-  const world = await openWorld({ defaultOverdraftLimitCents: OVERDRAFT_LIMIT_CENTS });
+/** `hooks` plugs in e.g. a risk verdict the test controls. */
+export async function openUssdWorld(hooks?: WorldOptions['hooks']): Promise<World> {
+  const world = await openWorld({ defaultOverdraftLimitCents: OVERDRAFT_LIMIT_CENTS, hooks });
   const p = world.payments;
   const names: [Person, string, string][] = [
     [ASHA, 'Asha', 'Wanjiru'],
