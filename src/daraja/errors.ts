@@ -300,6 +300,24 @@ export const RESULT_CODES = {
     code: 2006,
     desc: 'Declined due to account rule: The account status does not allow this transaction.',
   },
+  // Risk decisions (Malipo's, decision 0009). Daraja documents no fraud code; 2006 "Declined due
+  // to account rule" is the nearest M-Pesa meaning, so clients that key on codes read "declined",
+  // and the text says which decision it was. Never 17 "System internal error.": nothing failed.
+  /** The risk engine blocked the transaction. */
+  declinedByRisk: {
+    code: 2006,
+    desc: 'Declined due to risk rule: the transaction was declined for security reasons.',
+  },
+  /** The risk engine asked for a one-time code, which a partner-initiated flow cannot give. */
+  verificationRequired: {
+    code: 2006,
+    desc: 'Declined due to risk rule: the customer must confirm this payment from the M-PESA menu.',
+  },
+  /** Held for review, then rejected by an analyst. */
+  rejectedAfterReview: {
+    code: 2006,
+    desc: 'Declined due to risk rule: the transaction was rejected after review.',
+  },
   notPermittedByProductAssignment: {
     code: 2028,
     desc: 'The request is not permitted according to product assignment.',

@@ -225,6 +225,7 @@ describe('C2B register URL, simulate, validation and confirmation', { timeout: 1
     const again = await call('/pulltransactions/v1/register', pull);
     assert.deepEqual(again.body, {
       ResponseRefID: again.body.ResponseRefID,
+      ResponseCode: '0',
       ResponseStatus: '1001',
       ShortCode: '600000',
       ResponseDescription: 'ShortCode already Registered',
