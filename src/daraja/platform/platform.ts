@@ -33,7 +33,7 @@ import { registerOAuthRoutes } from './apps.ts';
 import { C2bService, registerC2bRoutes } from './c2b.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { callbackEndpointOf, createCallbackDeliverer } from './deliver.ts';
-import { darajaScope, type HttpDeps, IdSequence } from './http.ts';
+import { darajaNotFound, darajaScope, type HttpDeps, IdSequence } from './http.ts';
 import { InitiatorApis } from './initiator-apis.ts';
 import { registerInitiatorRoutes } from './initiator-routes.ts';
 import {
@@ -289,6 +289,7 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
 
     registerRoutes(app: FastifyInstance): void {
       registerDarajaRoutes(app, deps, core, services, outbox);
+      darajaNotFound(app, core.http);
       registerAdminRoutes(app, { platform, http: core.http, adminToken: deps.adminToken });
       registerPortalRoutes(app, { platform, http: core.http });
     },

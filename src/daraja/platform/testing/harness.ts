@@ -15,6 +15,7 @@ import { defaultMarketConfig } from '../../../payments/market-config.ts';
 import { type PaymentsService, startPayments } from '../../../payments/service.ts';
 import { stkPassword } from '../../stk-password.ts';
 import { formatCompactTimestamp } from '../../time.ts';
+import { darajaClientErrorHandler } from '../http.ts';
 import {
   createDarajaPlatform,
   type DarajaPlatform,
@@ -81,7 +82,11 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     options: { ...options.platform, outbox: { ...FAST_OUTBOX, ...options.platform?.outbox } },
   });
   payments.context.deps.hooks = platform.hooks;
-  const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1 << 20,
+    clientErrorHandler: darajaClientErrorHandler,
+  });
   platform.registerRoutes(app);
   await platform.start();
   const sandbox = await seedSandboxApp(platform);
