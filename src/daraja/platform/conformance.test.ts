@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type RouteOptions } from 'fastify';
+import { orgAccountId, walletId } from '../../payments/accounts.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../portal/openapi.ts';
 import { encryptInitiatorPassword } from '../security-credential.ts';
 import { SANDBOX_PASSKEY } from './sandbox.ts';
@@ -52,7 +53,10 @@ describe('Daraja conformance on every route', { timeout: 180_000 }, () => {
   let credential: string;
 
   before(async () => {
-    server = await startTestServer();
+    // Far above what the walk sends: this suite is not about the rate limit.
+    server = await startTestServer({
+      platform: { rateLimit: { perSecond: 10_000, burst: 10_000 } },
+    });
     receiver = await startReceiver();
     token = await accessToken(server, server.sandbox.consumerKey, server.sandbox.consumerSecret);
     const certificate = await (await fetch(`${server.url}/daraja/certificate.cer`)).text();
@@ -110,6 +114,48 @@ describe('Daraja conformance on every route', { timeout: 180_000 }, () => {
     assert.deepEqual(walked.sort(), [...registered].sort());
     // 17 today: STK push and query, C2B v1/v2 register and simulate, 8 initiator paths, pull, QR.
     assert.ok(walked.length >= 17, walked.join(' '));
+  });
+
+  it('refuses an unsafe callback URL in any URL field of any API before anything runs', async () => {
+    const unsafe = [
+      `${receiver.url}/x\r\nX-Injected: 1`,
+      `${receiver.url}/x\n`,
+      `${receiver.url}/x\ty`,
+      `${receiver.url}/x\u0000`,
+      `${receiver.url}/a b`,
+      ` ${receiver.url}/x`,
+      receiver.url.replace('http://', 'http://user:pass@'),
+      receiver.url.replace('http://', 'ftp://'),
+      receiver.url.replace('http://', 'gopher://'),
+    ];
+    const doc = buildOpenApiDocument();
+    const call = darajaCall(server, token);
+    await server.platform.idle();
+    const before = await journalMarks(server);
+    const attemptsBefore = receiver.attempts.length;
+    let checked = 0;
+    for (const [n, path] of [...(await registeredPostRoutes(server))].entries()) {
+      const valid = exampleFor(path, documentedExample(doc, path), 1000 + n);
+      for (const field of Object.keys(valid).filter((key) => key.endsWith('URL'))) {
+        for (const [i, url] of unsafe.entries()) {
+          const body = { ...valid, [field]: url, OriginatorConversationID: `unsafe-${n}-${i}` };
+          const answer = await call(path, body);
+          const what = `${path} ${field}=${JSON.stringify(url)}`;
+          assert.equal(answer.status, 400, `${what}: ${JSON.stringify(answer.body)}`);
+          assert.deepEqual(
+            [errorOf(answer).errorCode, errorOf(answer).errorMessage],
+            ['400.002.02', `Bad Request - Invalid ${field}`],
+            what,
+          );
+          checked++;
+        }
+      }
+    }
+    // STK, C2B register (both URLs, v1 and v2), 6 initiator APIs × 2 URLs plus B2C v1/v3, Pull.
+    assert.ok(checked >= unsafe.length * 20, String(checked));
+    await server.platform.idle();
+    assert.deepEqual(await journalMarks(server), before, 'no money moved, no callback committed');
+    assert.equal(receiver.attempts.length, attemptsBefore, 'no callback sent');
   });
 
   it('answers unknown paths and wrong methods in Daraja\u2019s shape: 404 and 405', async () => {
@@ -202,6 +248,23 @@ function assertAcknowledged(path: string, body: Record<string, unknown>): void {
     assert.equal(typeof body[id], 'string', `${path} lacks ${id}: ${JSON.stringify(body)}`);
     assert.ok(String(body[id]).length > 0, `${path}: empty ${id}`);
   }
+}
+
+/** The newest record of each stream a request could touch, and the balances it could move. */
+async function journalMarks(server: TestServer) {
+  const streams = ['txn', 'callback', 'daraja-request', 'daraja'];
+  const newest = await Promise.all(
+    streams.map(async (stream) => (await server.ledger.latestRecords(stream, 1))[0]?.seq ?? 0),
+  );
+  const accounts = await server.ledger.lookupAccounts([
+    orgAccountId('600000', 'utility'),
+    orgAccountId('600000', 'working'),
+    walletId('254708374149'),
+  ]);
+  return {
+    newest,
+    balances: accounts.map((a) => [a.debitsPosted, a.creditsPosted, a.debitsPending]),
+  };
 }
 
 /** Every POST route the platform registers, read from fastify as it registers them. */
