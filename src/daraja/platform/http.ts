@@ -189,7 +189,7 @@ export function authenticateCall(
   const claims = deps.tokens.verify('access', bearer.value, nowMs);
   const app = claims === null ? undefined : deps.state.appsBySeq.get(claims.subject);
   if (app === undefined) return { ok: false, error: invalidAccessTokenError(api) };
-  if (!deps.limiter.take(app.id, nowMs)) {
+  if (!deps.limiter.take(app.id, nowMs, deps.state.rateLimits.get(app.id))) {
     return { ok: false, error: GATEWAY_ERRORS.spikeArrestViolation };
   }
   if (!app.products.includes(api)) return { ok: false, error: GATEWAY_ERRORS.productNotEnabled };

@@ -280,6 +280,8 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
     dataDir: deps.dataDir,
     certificatePem: core.credentials.certificatePem,
     clock: core.clock,
+    /** The allowance an app has now: the operator's for it, or the platform default. */
+    rateLimitOf: (appId: string) => core.state.rateLimits.get(appId) ?? core.http.limiter.policy,
     pendingPromptFor: (msisdn: string) => prompts.pendingPromptFor(msisdn),
     answerPrompt: (checkoutRequestId: string, answer: PromptAnswer) =>
       prompts.answerPrompt(checkoutRequestId, answer),
