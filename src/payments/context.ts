@@ -34,6 +34,8 @@ import {
   decisionRecord,
   fingerprintOf,
   type HeldTransaction,
+  type HoldEnd,
+  holdTimeoutMsOf,
   ReviewQueue,
   type RiskVerdict,
   StepUpChallenges,
@@ -57,8 +59,11 @@ export interface PaymentsHooks {
   committed?(txn: TransactionRecord): void;
   /** Scores a transaction before it commits (hard rules, then the model). */
   assess?(txn: TransactionRecord & { fromBalanceCents?: number }): RiskVerdict;
-  /** Records committed when a held transaction is rejected (e.g. the partner's failure result). */
-  recordsForRejected?(txn: TransactionRecord): JournalRecord[];
+  /**
+   * Records committed when a held transaction is rejected by an analyst or voided because no
+   * decision came within the hold bound (e.g. the partner's failure result).
+   */
+  recordsForRejected?(txn: TransactionRecord, reason: HoldEnd): JournalRecord[];
   /**
    * Asks the receiving business to accept a customer's payment before it commits; called holding
    * the payer's lock. Refusing leaves the ledger untouched.
@@ -92,6 +97,8 @@ export interface PaymentsDeps {
   /** How long after a transaction its sender may ask to reverse it. */
   reversalWindowMs?: number;
   hooks?: PaymentsHooks;
+  /** How long a held transaction waits for a decision; HOLD_TIMEOUT_MS_DEFAULT when absent. */
+  holdTimeoutMs?: number;
 }
 
 /** Records a caller commits with its own transaction (e.g. the partner's result callback). */
@@ -386,7 +393,7 @@ export class PaymentsContext {
         .reduce((sum, t) => sum + t.amount, 0),
       verdict,
       heldAtMs: nowMs,
-      expiresAtMs: nowMs + 72 * 3_600_000,
+      expiresAtMs: nowMs + holdTimeoutMsOf(this),
     };
     const outcome = await this.reviews.hold(this, held, decision);
     if (outcome.ok && plan.usage !== undefined)

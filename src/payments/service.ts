@@ -56,6 +56,8 @@ export interface PaymentsOptions {
   defaultOverdraftLimitCents?: number;
   reversalWindowMs?: number;
   hooks?: PaymentsHooks;
+  /** How long a held transaction waits for an analyst before it is voided (decision 0009). */
+  holdTimeoutMs?: number;
 }
 
 export interface PaymentsService {
@@ -95,6 +97,8 @@ export interface PaymentsService {
   heldTransactions: () => HeldTransaction[];
   releaseHeld: (receipt: string, by: string) => Promise<Outcome<{ receipt: Receipt }>>;
   rejectHeld: (receipt: string, by: string) => Promise<Outcome<{ receipt: Receipt }>>;
+  /** Voids the holds nobody decided on within the bound; returns how many it closed. */
+  expireHolds: () => Promise<number>;
   /** An analyst's verdict on a transaction, kept for retraining the model. */
   labelTransaction: (receipt: string, label: 'fraud' | 'legit', by: string) => Promise<void>;
 }
@@ -121,6 +125,7 @@ export async function startPayments(options: PaymentsOptions): Promise<PaymentsS
     defaultOverdraftLimitCents: options.defaultOverdraftLimitCents,
     reversalWindowMs: options.reversalWindowMs,
     hooks: options.hooks,
+    holdTimeoutMs: options.holdTimeoutMs,
   });
   await ctx.loadRecentRequests();
   await ctx.reviews.load(ctx);
@@ -173,6 +178,7 @@ export function createPaymentsService(
     heldTransactions: () => ctx.reviews.list(),
     releaseHeld: (receipt, by) => ctx.reviews.release(ctx, receipt, by),
     rejectHeld: (receipt, by) => ctx.reviews.reject(ctx, receipt, by),
+    expireHolds: () => ctx.reviews.expireDue(ctx),
     labelTransaction: (receipt, label, by) =>
       ctx.ledger.appendRecords([
         {

@@ -66,6 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     receiptKey: config.receiptKey,
     defaultOverdraftLimitCents: 500_000,
     hooks,
+    ...(config.holdTimeoutMs === null ? {} : { holdTimeoutMs: config.holdTimeoutMs }),
   });
   const daraja = await createDarajaPlatform({
     payments,

@@ -30,6 +30,8 @@ export interface ServerConfig {
   riskModel: string | null;
   /** Each Daraja app's allowance before spike arrest; null keeps Daraja's default (50/s). */
   darajaAppRate: { perSecond: number; burst: number } | null;
+  /** How long a transaction held by the risk engine waits for an analyst; null: 10 minutes. */
+  holdTimeoutMs: number | null;
 }
 
 export interface ConfigInput {
@@ -78,7 +80,21 @@ export function loadConfig(
         ? null
         : resolve(env.MALIPO_RISK_MODEL ?? fileURLToPath(DEFAULT_MODEL_PATH)),
     darajaAppRate: appRateFrom(env),
+    holdTimeoutMs: holdTimeoutFrom(env),
   };
+}
+
+/**
+ * MALIPO_HOLD_TIMEOUT_SECONDS: the bound on a held transaction (decision 0009). Past it the hold
+ * is voided and the partner gets its time-out result; partners time out in minutes, not days.
+ */
+function holdTimeoutFrom(env: NodeJS.ProcessEnv): number | null {
+  const raw = env.MALIPO_HOLD_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === '') return null;
+  const seconds = Number(raw);
+  if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= 7 * 86_400))
+    throw new Error(`invalid MALIPO_HOLD_TIMEOUT_SECONDS: '${raw}' (whole seconds, 1..604800)`);
+  return seconds * 1000;
 }
 
 /**

@@ -28,6 +28,7 @@ export const PROMPT_ANSWER_STATUS: Readonly<Record<PromptAnswerOutcome['status']
   expired: 410,
   not_found: 404,
   in_progress: 409,
+  held: 202,
 };
 
 export function registerAdminRoutes(

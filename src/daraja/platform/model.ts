@@ -213,7 +213,11 @@ export interface AcceptedRequest {
 export type RequestEvent =
   | { type: 'stk_opened'; prompt: StkPrompt }
   | { type: 'stk_closed'; checkoutRequestId: string; outcome: StkOutcome }
+  /** The risk engine held the payment: the prompt waits for release, rejection or the bound. */
+  | { type: 'stk_held'; checkoutRequestId: string; receipt: string }
   | { type: 'request_accepted'; request: AcceptedRequest }
+  /** The risk engine held the money command: its result comes on release, rejection or bound. */
+  | { type: 'request_held'; conversationId: string; receipt: string }
   | {
       type: 'request_completed';
       conversationId: string;

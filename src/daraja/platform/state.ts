@@ -150,7 +150,10 @@ function requestEventKey(event: RequestEvent): string {
     case 'stk_opened':
       return event.prompt.checkoutRequestId;
     case 'stk_closed':
+    case 'stk_held':
       return event.checkoutRequestId;
+    case 'request_held':
+      return event.conversationId;
     case 'request_accepted':
       return event.request.conversationId;
     case 'request_completed':
