@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { type RouteOptions } from 'fastify';
 import { orgAccountId, walletId } from '../../payments/accounts.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../portal/openapi.ts';
+import { GATEWAY_ERRORS, RESULT_CODES, STATUS_DIFFERENCES } from '../errors.ts';
 import { encryptInitiatorPassword } from '../security-credential.ts';
+import { APP_RATE_PER_SECOND_DEFAULT } from './model.ts';
 import { SANDBOX_PASSKEY } from './sandbox.ts';
 import {
   accessToken,
@@ -68,7 +70,7 @@ describe('Daraja conformance on every route', { timeout: 180_000 }, () => {
   });
 
   /** The documented example for a path, made valid for this server (credential, URLs, time). */
-  function exampleFor(path: string, example: Record<string, unknown>, n: number) {
+  function exampleFor(example: Record<string, unknown>, n: number) {
     const body: Record<string, unknown> = { ...example };
     for (const [key, value] of Object.entries(body)) {
       if (key.endsWith('URL') && typeof value === 'string') body[key] = `${receiver.url}/walk`;
@@ -91,7 +93,7 @@ describe('Daraja conformance on every route', { timeout: 180_000 }, () => {
     );
     for (const [n, path] of order.entries()) {
       const example = documentedExample(doc, path);
-      const body = exampleFor(path, example, n);
+      const body = exampleFor(example, n);
       if (path === '/mpesa/stkpushquery/v1/query') {
         body.CheckoutRequestID = pushed?.CheckoutRequestID;
         // The sandbox test customer answers within seconds; until then the query is a 409.
@@ -135,7 +137,7 @@ describe('Daraja conformance on every route', { timeout: 180_000 }, () => {
     const attemptsBefore = receiver.attempts.length;
     let checked = 0;
     for (const [n, path] of [...(await registeredPostRoutes(server))].entries()) {
-      const valid = exampleFor(path, documentedExample(doc, path), 1000 + n);
+      const valid = exampleFor(documentedExample(doc, path), 1000 + n);
       for (const field of Object.keys(valid).filter((key) => key.endsWith('URL'))) {
         for (const [i, url] of unsafe.entries()) {
           const body = { ...valid, [field]: url, OriginatorConversationID: `unsafe-${n}-${i}` };
@@ -228,6 +230,29 @@ describe('Daraja conformance on every route', { timeout: 180_000 }, () => {
       [wrongPassword.status, errorOf(wrongPassword).errorMessage],
       [400, 'Wrong credentials'],
     );
+  });
+});
+
+describe('the portal documents what differs from Daraja', () => {
+  it('lists every status difference, the rate limit and each risk decision\u2019s result', () => {
+    const notes = JSON.stringify(buildOpenApiDocument()['x-malipo-notes']);
+    for (const difference of STATUS_DIFFERENCES) {
+      const spec = GATEWAY_ERRORS[difference.error];
+      assert.ok(
+        notes.includes(`${spec.errorCode} ${spec.errorMessage}: HTTP ${spec.httpStatus}`),
+        difference.error,
+      );
+    }
+    assert.ok(notes.includes('429') && notes.includes('Retry-After'));
+    assert.ok(notes.includes(`${APP_RATE_PER_SECOND_DEFAULT} requests per second`));
+    for (const spec of [
+      RESULT_CODES.declinedByRisk,
+      RESULT_CODES.verificationRequired,
+      RESULT_CODES.rejectedAfterReview,
+      RESULT_CODES.transactionExpired,
+    ]) {
+      assert.ok(notes.includes(spec.desc), spec.desc);
+    }
   });
 });
 
