@@ -260,18 +260,23 @@ export class InitiatorApis {
   ): Promise<void> {
     const outbox: CommitRecords = (txn) =>
       this.#successRecords(request, detail(txn), txn.receipt, txn.timestampMs);
+    // Known before it runs: an analyst may reject the hold before this call returns.
+    const key = requestKeyOf(request);
+    this.#held.set(key, request);
     const outcome = await run(outbox);
     if (outcome.ok && outcome.receipt.status === 'held') {
       // The result waits in the held chain (release) or comes from recordsForRejected (rejection,
       // or no decision within the bound); until then the request is neither open nor completed.
+      // Already decided (gone from #held): its completion is committed, nothing to mark.
+      if (!this.#held.has(key)) return;
       const { conversationId } = request;
       const receipt = outcome.receipt.receipt;
       await this.deps.ledger.appendRecords([
         requestRecord({ type: 'request_held', conversationId, receipt }),
       ]);
-      this.#held.set(requestKeyOf(request), request);
       return;
     }
+    this.#held.delete(key);
     if (outcome.ok) return;
     const result = resultForRefusal(context, outcome);
     await this.deps.ledger.appendRecords(

@@ -238,3 +238,40 @@ describe('a hold nobody decides on within the bound', { timeout: 180_000 }, () =
     assert.equal(server.payments.heldTransactions().length, 0);
   });
 });
+
+describe('a hold across a restart', { timeout: 180_000 }, () => {
+  it('is neither run again nor forgotten: one result after the restart', async () => {
+    const receiver = await startReceiver();
+    let server: TestServer | null = await startTestServer({ riskRules: RULES });
+    try {
+      const first = await clients(server, receiver);
+      await first.b2c('/b2c/restart', HOLD_KES);
+      await first.push('/stk/restart', HOLD_KES + 4);
+      const b2cHold = await heldOf(server, HOLD_KES);
+      const stkHold = await heldOf(server, HOLD_KES + 4);
+      await server.platform.idle();
+      const dir = server.dir;
+      await server.stop();
+      server = await startTestServer({ riskRules: RULES, dir });
+      await server.platform.idle();
+      // Not processed again: still exactly these two holds, nothing sent.
+      assert.deepEqual(
+        server.payments
+          .heldTransactions()
+          .map((h) => h.receipt)
+          .sort(),
+        [b2cHold.receipt, stkHold.receipt].sort(),
+      );
+      assert.equal(receiver.attempts.length, 0);
+      assert.ok((await server.payments.rejectHeld(b2cHold.receipt, 'analyst')).ok);
+      assert.ok((await server.payments.rejectHeld(stkHold.receipt, 'analyst')).ok);
+      const b2c = (await exactlyOne(server, receiver, '/b2c/restart')) as Result;
+      assert.equal(b2c.Result.ResultCode, RESULT_CODES.rejectedAfterReview.code);
+      const stk = (await exactlyOne(server, receiver, '/stk/restart')) as Stk;
+      assert.equal(stk.Body.stkCallback.ResultDesc, RESULT_CODES.rejectedAfterReview.desc);
+    } finally {
+      await server?.close();
+      await receiver.close();
+    }
+  });
+});

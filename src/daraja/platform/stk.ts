@@ -318,6 +318,8 @@ export class StkPrompts {
     if (outcome.ok && outcome.receipt.status === 'held') {
       // The callback waits in the held chain; the prompt stays "being processed" until then.
       const { receipt } = outcome.receipt;
+      // Rejected before this call returned: its callback is already committed.
+      if (!this.#open.has(id)) return { status: 'held', receipt };
       await this.deps.ledger.appendRecords([
         requestRecord({ type: 'stk_held', checkoutRequestId: id, receipt }),
       ]);
@@ -370,7 +372,8 @@ export class StkPrompts {
    * void of the hold (the payments service's recordsForRejected hook).
    */
   recordsForRejected(txn: TransactionRecord, how: HoldEnd): JournalRecord[] {
-    const prompt = this.#held.get(txn.requestKey);
+    // Still open when an analyst rejects before the push's own call has returned.
+    const prompt = this.#held.get(txn.requestKey) ?? this.#openByRequestKey(txn.requestKey);
     if (prompt === undefined) return [];
     const result =
       how === 'expired' ? RESULT_CODES.transactionExpired : RESULT_CODES.rejectedAfterReview;
@@ -402,6 +405,13 @@ export class StkPrompts {
       closedAtMs: txn.timestampMs,
     };
     this.#applyClosed(prompt, outcome);
+  }
+
+  #openByRequestKey(requestKey: string): StkPrompt | undefined {
+    const prefix = stkRequestKey('');
+    return requestKey.startsWith(prefix)
+      ? this.#open.get(requestKey.slice(prefix.length))
+      : undefined;
   }
 
   #applyHeld(prompt: StkPrompt): void {
