@@ -166,6 +166,14 @@ describe('risk decisions and the partner\u2019s one terminal callback', {
     assert.deepEqual(await balances(server), before);
   });
 
+  it('B2C the engine wants verified: held (a business cannot answer a code), then one result', async () => {
+    await api.b2c('/b2c/step-up', STEP_UP_KES);
+    const held = await heldOf(server, STEP_UP_KES);
+    assert.ok((await server.payments.rejectHeld(held.receipt, 'analyst')).ok);
+    const body = (await exactlyOne(server, receiver, '/b2c/step-up')) as Result;
+    assert.equal(body.Result.ResultDesc, RESULT_CODES.rejectedAfterReview.desc);
+  });
+
   it('STK push blocked by fraud: one 2006 callback, not 17 "System internal error."', async () => {
     const before = await balances(server);
     const accepted = await api.push('/stk/blocked', BLOCK_KES);
