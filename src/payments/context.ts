@@ -176,6 +176,11 @@ export class PaymentsContext {
     }
   }
 
+  /** Marks a request key as done (a held transaction restored at start). */
+  rememberRequest(key: string, receipt: string): void {
+    this.remember(key, receipt);
+  }
+
   private remember(key: string, receipt: string | null): void {
     this.requests.delete(key);
     this.requests.set(key, receipt);

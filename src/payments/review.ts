@@ -91,10 +91,14 @@ const holdVoidId = (receipt: string) => `${receipt}:hold-void`;
 export class ReviewQueue {
   readonly open = new Map<string, HeldTransaction>();
 
-  /** Rebuilds the open reviews from the newest review records. */
+  /**
+   * Rebuilds the open reviews from the newest review records, and marks their request keys as
+   * taken: a held transaction has no 'txn' record yet, and a replay must not hold it twice.
+   */
   async load(ctx: PaymentsContext): Promise<void> {
     const records = await ctx.ledger.latestRecords(REVIEW_STREAM, REVIEWS_LOADED_MAX);
     for (const record of records.reverse()) this.apply(JSON.parse(record.body) as ReviewEvent);
+    for (const held of this.open.values()) ctx.rememberRequest(held.txn.requestKey, held.receipt);
   }
 
   private apply(event: ReviewEvent): void {

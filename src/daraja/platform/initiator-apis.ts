@@ -264,13 +264,18 @@ export class InitiatorApis {
     const key = requestKeyOf(request);
     this.#held.set(key, request);
     const outcome = await run(outbox);
-    if (outcome.ok && outcome.receipt.status === 'held') {
+    const alreadyHeld =
+      !outcome.ok &&
+      outcome.error === 'duplicate_request' &&
+      this.deps.payments.heldTransactions().some((h) => h.receipt === outcome.receipt);
+    if (alreadyHeld || (outcome.ok && outcome.receipt.status === 'held')) {
       // The result waits in the held chain (release) or comes from recordsForRejected (rejection,
       // or no decision within the bound); until then the request is neither open nor completed.
       // Already decided (gone from #held): its completion is committed, nothing to mark.
       if (!this.#held.has(key)) return;
       const { conversationId } = request;
-      const receipt = outcome.receipt.receipt;
+      // A replay after a crash between the hold and this event finds the hold by its request key.
+      const receipt = outcome.ok ? outcome.receipt.receipt : String(outcome.receipt);
       await this.deps.ledger.appendRecords([
         requestRecord({ type: 'request_held', conversationId, receipt }),
       ]);
