@@ -122,6 +122,11 @@ export class StkPrompts {
         if (prompt !== undefined) this.#applyClosed(prompt, event.outcome);
       }
     }
+    // A crash between a hold and its stk_held event: the review queue knows the hold.
+    const heldKeys = new Set(this.deps.payments.heldTransactions().map((h) => h.txn.requestKey));
+    for (const prompt of [...this.#open.values()]) {
+      if (heldKeys.has(stkRequestKey(prompt.checkoutRequestId))) this.#applyHeld(prompt);
+    }
     for (const prompt of this.#open.values()) this.#scheduleAuto(prompt);
   }
 
