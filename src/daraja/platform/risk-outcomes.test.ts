@@ -194,6 +194,32 @@ describe('risk decisions and the partner\u2019s one terminal callback', {
     );
   });
 
+  it('C2B payment held: confirmed once on release (Daraja has no failure notice for C2B)', async () => {
+    const registered = await api.call('/mpesa/c2b/v2/registerurl', {
+      ShortCode: 600000,
+      ResponseType: 'Completed',
+      ConfirmationURL: `${receiver.url}/c2b/confirmation`,
+      ValidationURL: `${receiver.url}/c2b/validation`,
+    });
+    assert.equal(registered.status, 200, JSON.stringify(registered.body));
+    const simulated = await api.call('/mpesa/c2b/v2/simulate', {
+      ShortCode: 600000,
+      CommandID: 'CustomerPayBillOnline',
+      Amount: HOLD_KES + 5,
+      Msisdn: SANDBOX_TEST_CUSTOMER.msisdn,
+      BillRefNumber: 'risk',
+    });
+    assert.equal(simulated.body.ResponseCode, '0');
+    const held = await heldOf(server, HOLD_KES + 5);
+    await server.platform.idle();
+    assert.equal(receiver.attempts.filter((r) => r.path === '/c2b/confirmation').length, 0);
+    assert.ok((await server.payments.releaseHeld(held.receipt, 'analyst')).ok);
+    const confirmation = (await exactlyOne(server, receiver, '/c2b/confirmation')) as {
+      TransID: string;
+    };
+    assert.equal(confirmation.TransID, held.receipt);
+  });
+
   it('STK push held: "being processed" until released, then one success callback', async () => {
     const accepted = await api.push('/stk/held', HOLD_KES + 2);
     const held = await heldOf(server, HOLD_KES + 2);
