@@ -142,14 +142,16 @@ async function answer(
     expired: 'The prompt had expired; the partner was told it timed out',
     not_found: `No open prompt ${checkoutRequestId}`,
     in_progress: 'The prompt is being answered already',
+    held: `Held for review (receipt ${String(json?.receipt ?? '')}). The partner hears when an analyst decides, or at the hold bound`,
   };
   const line = lines[outcome];
   if (line === undefined) {
     io.stderr(`unexpected answer (HTTP ${status}): ${text}`);
     return 1;
   }
-  (outcome === 'paid' || outcome === 'cancelled' ? io.stdout : io.stderr)(line);
-  return outcome === 'paid' || outcome === 'cancelled' ? 0 : 1;
+  const done = outcome === 'paid' || outcome === 'cancelled' || outcome === 'held';
+  (done ? io.stdout : io.stderr)(line);
+  return done ? 0 : 1;
 }
 
 async function showPending(

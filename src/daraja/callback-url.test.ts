@@ -72,7 +72,7 @@ describe('checkCallbackUrl', () => {
     ['ftp://shop.example.co.ke/cb', 'scheme_not_allowed'],
     ['javascript:alert(1)', 'scheme_not_allowed'],
     ['/relative/cb', 'not_a_url'],
-    ['https://exa mple.com/cb', 'not_a_url'],
+    ['https://exa mple.com/cb', 'unsafe_characters'],
     ['https://user:pw@shop.example.co.ke/cb', 'credentials_in_url'],
     ['https://shop.example.co.ke/mpesa/callback', 'forbidden_word'],
     ['https://shop.example.co.ke/M-PESA/callback', 'forbidden_word'],
@@ -107,6 +107,31 @@ describe('checkCallbackUrl', () => {
   it('accepts a public IP literal and says it needs no DNS', () => {
     const check = checkCallbackUrl('https://197.248.10.20/cb', PROD);
     assert.equal(check.ok && check.isIpLiteral, true);
+  });
+
+  it('refuses control characters, spaces and backslashes the URL parser would silently drop or rewrite', () => {
+    for (const url of [
+      'http://localhost:3000/x\r\nX-Injected: 1',
+      'http://localhost:3000/x\nX-Injected:1',
+      'http://localhost:3000/x\r',
+      'http://local\thost:3000/x',
+      'http://localhost:3000/x\u0000',
+      '\u0000http://localhost:3000/x',
+      ' http://localhost:3000/x',
+      'http://localhost:3000/x ',
+      'http://localhost:3000/a b',
+      'http://localhost:3000/x\u007f',
+      'http://localhost:3000/x\u0085',
+      'http://localhost:3000/x\u00a0',
+      'http://localhost:3000/x\u2028',
+      'http:\\\\localhost:3000\\x',
+    ]) {
+      assert.equal(problemOf(url, SANDBOX), 'unsafe_characters', JSON.stringify(url));
+      assert.equal(problemOf(url, PROD), 'unsafe_characters', JSON.stringify(url));
+    }
+    assert.equal(problemOf('http://user:pass@localhost:3000/x', SANDBOX), 'credentials_in_url');
+    assert.equal(problemOf('ftp://localhost:3000/x', SANDBOX), 'scheme_not_allowed');
+    assert.equal(problemOf('file:///etc/passwd', SANDBOX), 'scheme_not_allowed');
   });
 
   it('sandbox allows plain http and loopback, but not private ranges or forbidden words', () => {

@@ -153,6 +153,7 @@ function isLocalhostName(hostname: string): boolean {
 
 export type CallbackUrlProblem =
   | 'too_long'
+  | 'unsafe_characters'
   | 'not_a_url'
   | 'scheme_not_allowed'
   | 'credentials_in_url'
@@ -196,9 +197,21 @@ function forbiddenWordIn(url: string): string | null {
  * Synchronous checks of a callback URL: length, syntax, scheme, embedded credentials, Daraja's
  * forbidden words, and the host when it is an IP literal or a name that cannot be public.
  */
+/** C0 controls (TAB, CR, LF, NUL…) and DEL, C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+/** Spaces (ASCII and Unicode) and the backslash the parser would turn into a slash. */
+const SPACES_OR_BACKSLASH = /[\s\u200b\ufeff\\]/;
+
 export function checkCallbackUrl(raw: string, policy: CallbackUrlPolicy): CallbackUrlCheck {
   if (raw.length > CALLBACK_URL_CHARS_MAX) {
     return refuse('too_long', `longer than ${CALLBACK_URL_CHARS_MAX} characters`);
+  }
+  // Checked on the raw text, before the WHATWG parser: it silently drops TAB, CR and LF anywhere
+  // and strips leading and trailing controls and spaces, so "…/x\r\nX-Injected: 1" would come
+  // out as a different, valid-looking URL. What the partner sent must be what we deliver to.
+  if (CONTROL_CHARACTERS.test(raw) || SPACES_OR_BACKSLASH.test(raw)) {
+    return refuse('unsafe_characters', 'control characters, spaces or backslashes');
   }
   let parsed: URL;
   try {

@@ -9,6 +9,7 @@ import {
   invalidField,
   REQUEST_ID_CHARS_MAX,
   RESULT_CODES,
+  STATUS_DIFFERENCES,
 } from './errors.ts';
 
 describe('gateway errors', () => {
@@ -27,10 +28,24 @@ describe('gateway errors', () => {
     });
   });
 
-  it('keeps every HTTP status consistent with its errorCode prefix', () => {
+  it('keeps every HTTP status equal to its errorCode prefix, except the documented differences', () => {
+    const differences = new Map(STATUS_DIFFERENCES.map((d) => [d.error as string, d]));
     for (const [name, spec] of Object.entries(GATEWAY_ERRORS)) {
-      assert.equal(spec.errorCode.slice(0, 3), String(spec.httpStatus), name);
+      const difference = differences.get(name);
+      const expected = difference === undefined ? spec.httpStatus : difference.darajaStatus;
+      assert.equal(spec.errorCode.slice(0, 3), String(expected), name);
+      if (difference !== undefined) assert.notEqual(spec.httpStatus, difference.darajaStatus, name);
     }
+  });
+
+  it("answers a client's fault with a 4xx, never a 5xx", () => {
+    const serverFaults = new Set(['internalServerError', 'systemBusy']);
+    for (const [name, spec] of Object.entries(GATEWAY_ERRORS)) {
+      if (serverFaults.has(name)) assert.ok(spec.httpStatus >= 500, name);
+      else assert.ok(spec.httpStatus >= 400 && spec.httpStatus < 500, name);
+    }
+    assert.equal(GATEWAY_ERRORS.spikeArrestViolation.httpStatus, 429);
+    assert.equal(GATEWAY_ERRORS.spikeArrestViolation.errorCode, '500.003.02');
   });
 
   it('uses the exact Daraja messages partners match on', () => {
@@ -90,12 +105,19 @@ describe('result codes', () => {
     assert.equal(RESULT_CODES.operatorDoesNotExist.code, 'SFC_IC0003');
   });
 
-  it('gives each code one meaning, except 17 which Daraja itself uses twice', () => {
+  it('gives each code one meaning, except 17 (Daraja uses it twice) and 2006 (risk declines)', () => {
     const byCode = new Map<string, string[]>();
     for (const [name, spec] of Object.entries(RESULT_CODES)) {
       byCode.set(String(spec.code), [...(byCode.get(String(spec.code)) ?? []), name]);
     }
     const shared = [...byCode.entries()].filter(([, names]) => names.length > 1);
-    assert.deepStrictEqual(shared, [['17', ['internalFailure', 'ruleLimited']]]);
+    // 2006 "Declined due to … rule" also carries Malipo's risk decisions, each with its own text.
+    assert.deepStrictEqual(shared, [
+      ['17', ['internalFailure', 'ruleLimited']],
+      [
+        '2006',
+        ['accountStatusDisallows', 'declinedByRisk', 'verificationRequired', 'rejectedAfterReview'],
+      ],
+    ]);
   });
 });

@@ -9,8 +9,13 @@
 // §1.14); where the reference only paraphrases a message, the wording of Daraja's own result-code
 // tables is used. Partners' code matches on these strings, so do not "improve" them.
 
-/** HTTP statuses Daraja's gateway uses for errors. */
-export type DarajaHttpStatus = 400 | 401 | 404 | 405 | 500;
+/**
+ * HTTP statuses of Malipo's gateway errors. Daraja itself answers several client faults with 500
+ * and bad tokens with 404; Malipo follows HTTP (a client's fault is 4xx, overload 503) and keeps
+ * Daraja's `errorCode` in the body, which is what partners' code matches on. Every such
+ * difference is listed in STATUS_DIFFERENCES (and in the portal's reference).
+ */
+export type DarajaHttpStatus = 400 | 401 | 404 | 405 | 409 | 413 | 415 | 429 | 431 | 500 | 503;
 
 export interface GatewayErrorSpec {
   readonly httpStatus: DarajaHttpStatus;
@@ -62,7 +67,7 @@ export const GATEWAY_ERRORS = {
   },
   /** Invalid or expired token, as the STK and Reversal docs word it (the common case). */
   invalidAccessToken: {
-    httpStatus: 404,
+    httpStatus: 401,
     errorCode: '404.001.03',
     errorMessage: 'Invalid Access Token',
   },
@@ -80,37 +85,37 @@ export const GATEWAY_ERRORS = {
     errorMessage: 'Resource not found',
   },
   invalidAuthenticationHeader: {
-    httpStatus: 404,
+    httpStatus: 401,
     errorCode: '404.001.04',
     errorMessage: 'Invalid Authentication Header',
   },
   methodNotAllowed: { httpStatus: 405, errorCode: '405.001', errorMessage: 'Method Not Allowed' },
   merchantDoesNotExist: {
-    httpStatus: 500,
+    httpStatus: 400,
     errorCode: '500.001.1001',
     errorMessage: 'Merchant does not exist',
   },
   /** STK: Password does not match shortcode + passkey + timestamp. */
   wrongCredentials: {
-    httpStatus: 500,
+    httpStatus: 400,
     errorCode: '500.001.1001',
     errorMessage: 'Wrong credentials',
   },
   /** STK: a push to this subscriber is still open. */
   unableToLockSubscriber: {
-    httpStatus: 500,
+    httpStatus: 409,
     errorCode: '500.001.1001',
     errorMessage:
       'Unable to lock subscriber, a transaction is already in process for the current subscriber',
   },
   /** STK query while the push is still pending; Daraja puts the CheckoutRequestID in requestId. */
   transactionBeingProcessed: {
-    httpStatus: 500,
+    httpStatus: 409,
     errorCode: '500.001.1001',
     errorMessage: 'The transaction is being processed',
   },
   duplicateOriginatorConversationId: {
-    httpStatus: 500,
+    httpStatus: 409,
     errorCode: '500.002.1001',
     errorMessage: 'Duplicate OriginatorConversationID',
   },
@@ -120,25 +125,99 @@ export const GATEWAY_ERRORS = {
     errorMessage: 'Internal Server Error',
   },
   urlsAlreadyRegistered: {
-    httpStatus: 500,
+    httpStatus: 409,
     errorCode: '500.003.1001',
     errorMessage: 'Urls are already registered',
   },
   /** Overload shedding (the platform, not this partner, is too busy). */
   systemBusy: {
-    httpStatus: 500,
+    httpStatus: 503,
     errorCode: '500.003.02',
     errorMessage: 'System is busy. Please try again in few minutes.',
   },
   /** Per-app transactions-per-second limit exceeded. */
   spikeArrestViolation: {
-    httpStatus: 500,
+    httpStatus: 429,
     errorCode: '500.003.02',
     errorMessage: 'Error Occurred: Spike Arrest Violation',
   },
   /** Per-app request quota exceeded. */
-  quotaViolation: { httpStatus: 500, errorCode: '500.003.03', errorMessage: 'Quota Violation' },
+  quotaViolation: { httpStatus: 429, errorCode: '500.003.03', errorMessage: 'Quota Violation' },
+  // The HTTP layer's own refusals, which Daraja's gateway documents no code for: Malipo's codes
+  // in Daraja's numbering (status, family, number) and shape.
+  requestTooLarge: {
+    httpStatus: 413,
+    errorCode: '413.001.01',
+    errorMessage: 'Request Entity Too Large',
+  },
+  unsupportedMediaType: {
+    httpStatus: 415,
+    errorCode: '415.001.01',
+    errorMessage: 'Unsupported Media Type - use application/json',
+  },
+  headersTooLarge: {
+    httpStatus: 431,
+    errorCode: '431.001.01',
+    errorMessage: 'Request Header Fields Too Large',
+  },
 } as const satisfies Record<string, GatewayErrorSpec>;
+
+/** Seconds a client should wait after a 429 or 503 before retrying (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Where Malipo's HTTP status differs from the one Daraja's gateway sends for the same errorCode,
+ * and why. The portal's API reference renders this table; a test keeps it equal to GATEWAY_ERRORS.
+ */
+export const STATUS_DIFFERENCES: readonly {
+  readonly error: GatewayErrorName;
+  readonly darajaStatus: number;
+  readonly why: string;
+}[] = [
+  { error: 'invalidAccessToken', darajaStatus: 404, why: 'a bad or expired token is 401' },
+  {
+    error: 'invalidAuthenticationHeader',
+    darajaStatus: 404,
+    why: 'a missing or unreadable Authorization header is 401',
+  },
+  {
+    error: 'merchantDoesNotExist',
+    darajaStatus: 500,
+    why: 'an unknown shortcode is a bad request',
+  },
+  { error: 'wrongCredentials', darajaStatus: 500, why: 'a wrong STK Password is a bad request' },
+  {
+    error: 'unableToLockSubscriber',
+    darajaStatus: 500,
+    why: 'a push while another is open conflicts with it (409)',
+  },
+  {
+    error: 'transactionBeingProcessed',
+    darajaStatus: 500,
+    why: 'a query before the push has an outcome conflicts with its state (409)',
+  },
+  {
+    error: 'duplicateOriginatorConversationId',
+    darajaStatus: 500,
+    why: 'a repeated id conflicts with the first request (409)',
+  },
+  {
+    error: 'urlsAlreadyRegistered',
+    darajaStatus: 500,
+    why: 'registering again conflicts with the registration (409)',
+  },
+  {
+    error: 'spikeArrestViolation',
+    darajaStatus: 500,
+    why: 'the app exceeded its rate limit: 429 with Retry-After',
+  },
+  { error: 'quotaViolation', darajaStatus: 500, why: 'the app exceeded its quota: 429' },
+  {
+    error: 'systemBusy',
+    darajaStatus: 500,
+    why: 'the platform sheds load: 503 with Retry-After',
+  },
+];
 
 export type GatewayErrorName = keyof typeof GATEWAY_ERRORS;
 
@@ -299,6 +378,24 @@ export const RESULT_CODES = {
   accountStatusDisallows: {
     code: 2006,
     desc: 'Declined due to account rule: The account status does not allow this transaction.',
+  },
+  // Risk decisions (Malipo's, decision 0009). Daraja documents no fraud code; 2006 "Declined due
+  // to account rule" is the nearest M-Pesa meaning, so clients that key on codes read "declined",
+  // and the text says which decision it was. Never 17 "System internal error.": nothing failed.
+  /** The risk engine blocked the transaction. */
+  declinedByRisk: {
+    code: 2006,
+    desc: 'Declined due to risk rule: the transaction was declined for security reasons.',
+  },
+  /** The risk engine asked for a one-time code, which a partner-initiated flow cannot give. */
+  verificationRequired: {
+    code: 2006,
+    desc: 'Declined due to risk rule: the customer must confirm this payment from the M-PESA menu.',
+  },
+  /** Held for review, then rejected by an analyst. */
+  rejectedAfterReview: {
+    code: 2006,
+    desc: 'Declined due to risk rule: the transaction was rejected after review.',
   },
   notPermittedByProductAssignment: {
     code: 2028,

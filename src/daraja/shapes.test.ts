@@ -124,7 +124,8 @@ describe('synchronous answers', () => {
     assertJsonEqual(
       c2bSimulateResponse(ids, 1),
       `{ "ConversationID": "AG_20180324_000066530b914eee3f85",
-      "OriginatorCoversationID": "53e3-4aa8-9fe0-8fb5e4092cdd3405976", "ResponseDescription": "Accept the service request successfully." }`,
+      "OriginatorCoversationID": "53e3-4aa8-9fe0-8fb5e4092cdd3405976", "ResponseCode": "0",
+      "ResponseDescription": "Accept the service request successfully." }`,
     );
   });
 
@@ -149,7 +150,7 @@ describe('synchronous answers', () => {
         shortcode: '600000',
         alreadyRegistered: false,
       }),
-      '{"ResponseRefID":"4786-7855-1","ResponseStatus":"1000","ShortCode":"600000","ResponseDescription":"Shortcode Registered Successfully"}',
+      '{"ResponseRefID":"4786-7855-1","ResponseCode":"0","ResponseStatus":"1000","ShortCode":"600000","ResponseDescription":"Shortcode Registered Successfully"}',
     );
     assert.equal(
       pullRegisterResponse({ responseRefId: 'r', shortcode: '600000', alreadyRegistered: true })

@@ -112,7 +112,11 @@ export function c2bRegisterUrlResponse(originatorConversationId: string, version
 
 const SERVICE_REQUEST_ACCEPTED = 'Accept the service request successfully.';
 
-/** C2B simulate answer: v2 per the current docs, v1 as the 2018 API answered. */
+/**
+ * C2B simulate answer: v2 per the current docs, v1 as the 2018 API answered plus `ResponseCode`.
+ * The 2018 sample had no ResponseCode, but every client library reads it to decide success, so
+ * an acknowledgement without it fails every step after it (issue 10).
+ */
 export function c2bSimulateResponse(
   ids: { readonly originatorConversationId: string; readonly conversationId: string },
   version: 1 | 2,
@@ -121,6 +125,7 @@ export function c2bSimulateResponse(
     return {
       ConversationID: ids.conversationId,
       OriginatorCoversationID: ids.originatorConversationId,
+      ResponseCode: '0',
       ResponseDescription: SERVICE_REQUEST_ACCEPTED,
     } as const;
   }
@@ -149,8 +154,11 @@ export function pullRegisterResponse(input: {
   readonly shortcode: string;
   readonly alreadyRegistered: boolean;
 }) {
+  // ResponseStatus is Daraja's own field (1000 registered, 1001 already); ResponseCode "0" is
+  // added so a client that checks every acknowledgement the same way sees success.
   return {
     ResponseRefID: input.responseRefId,
+    ResponseCode: '0',
     ResponseStatus: input.alreadyRegistered ? '1001' : '1000',
     ShortCode: input.shortcode,
     ResponseDescription: input.alreadyRegistered

@@ -35,6 +35,8 @@ import {
   decisionRecord,
   fingerprintOf,
   type HeldTransaction,
+  type HoldEnd,
+  holdTimeoutMsOf,
   ReviewQueue,
   type RiskVerdict,
   StepUpChallenges,
@@ -61,8 +63,11 @@ export interface PaymentsHooks {
    * (scoring is off). Called only once limits and funds allow the payment.
    */
   assess?(txn: TransactionRecord & { fromBalanceCents?: number }): RiskVerdict | undefined;
-  /** Records committed when a held transaction is rejected (e.g. the partner's failure result). */
-  recordsForRejected?(txn: TransactionRecord): JournalRecord[];
+  /**
+   * Records committed when a held transaction is rejected by an analyst or voided because no
+   * decision came within the hold bound (e.g. the partner's failure result).
+   */
+  recordsForRejected?(txn: TransactionRecord, reason: HoldEnd): JournalRecord[];
   /**
    * Asks the receiving business to accept a customer's payment before it commits; called holding
    * the payer's lock. Refusing leaves the ledger untouched.
@@ -96,6 +101,8 @@ export interface PaymentsDeps {
   /** How long after a transaction its sender may ask to reverse it. */
   reversalWindowMs?: number;
   hooks?: PaymentsHooks;
+  /** How long a held transaction waits for a decision; HOLD_TIMEOUT_MS_DEFAULT when absent. */
+  holdTimeoutMs?: number;
 }
 
 /** Records a caller commits with its own transaction (e.g. the partner's result callback). */
@@ -171,6 +178,11 @@ export class PaymentsContext {
       const txn = JSON.parse(record.body) as TransactionRecord;
       this.remember(txn.requestKey, txn.receipt);
     }
+  }
+
+  /** Marks a request key as done (a held transaction restored at start). */
+  rememberRequest(key: string, receipt: string): void {
+    this.remember(key, receipt);
   }
 
   private remember(key: string, receipt: string | null): void {
@@ -401,7 +413,7 @@ export class PaymentsContext {
         .reduce((sum, t) => sum + t.amount, 0),
       verdict,
       heldAtMs: nowMs,
-      expiresAtMs: nowMs + 72 * 3_600_000,
+      expiresAtMs: nowMs + holdTimeoutMsOf(this),
     };
     const outcome = await this.reviews.hold(this, held, decision);
     if (outcome.ok && plan.usage !== undefined)

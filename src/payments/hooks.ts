@@ -4,6 +4,7 @@
 import type { JournalRecord } from '../journal/journal.ts';
 import type { TransactionRecord } from './chains.ts';
 import type { BusinessPayment, PaymentsHooks } from './context.ts';
+import type { HoldEnd } from './review.ts';
 
 /** Lists the hook sets a combined set was made of, so an owner can check that its own is in. */
 export const COMBINED_PARTS = Symbol('combined hook parts');
@@ -32,8 +33,8 @@ export function combineHooks(...all: (PaymentsHooks | undefined)[]): PaymentsHoo
     committed(txn: TransactionRecord): void {
       for (const h of hooks) h.committed?.(txn);
     },
-    recordsForRejected(txn: TransactionRecord): JournalRecord[] {
-      return hooks.flatMap((h) => h.recordsForRejected?.(txn) ?? []);
+    recordsForRejected(txn: TransactionRecord, reason: HoldEnd): JournalRecord[] {
+      return hooks.flatMap((h) => h.recordsForRejected?.(txn, reason) ?? []);
     },
     // One risk engine decides; a second assessor would be a configuration mistake.
     ...(assessors.length === 1 ? { assess: assessors[0] } : {}),

@@ -1,8 +1,10 @@
 // Risk decisions in the payment path: allow, step up (a one-time code by SMS), hold for review,
 // or block. A held transaction reserves the payer's money with a pending transfer into the
 // operator's suspense account; an analyst's release voids the reservation and commits the
-// original chain in one linked submission, a rejection voids it and the money is back; a
-// reservation nobody resolves expires on its own (the ledger's timeout).
+// original chain in one linked submission, a rejection voids it and the money is back. A hold
+// nobody decides on within the bound (10 minutes by default, `holdTimeoutMs`) is voided by
+// `expireDue` with its partner's time-out result (decision 0009); the ledger's own timeout, a
+// minute later, is only the backstop for a server that was down at the bound.
 
 import { randomInt, randomUUID } from 'node:crypto';
 import type { JournalRecord } from '../journal/journal.ts';
@@ -38,7 +40,19 @@ export interface RiskVerdict {
 
 export const DECISION_STREAM = 'risk-decision';
 const REVIEW_STREAM = 'review';
-const HOLD_TIMEOUT_SECONDS = 72 * 3600;
+/** How long a hold waits for an analyst by default: partners time out in minutes, not days. */
+export const HOLD_TIMEOUT_MS_DEFAULT = 10 * 60_000;
+/** The ledger's timeout runs this much after the bound, so `expireDue` acts first when up. */
+const HOLD_LEDGER_MARGIN_SECONDS = 60;
+/** Holds closed by one `expireDue` call; the rest wait for the next call. */
+const HOLDS_EXPIRED_PER_CALL_MAX = 1_000;
+
+/** How a hold ended without release: an analyst rejected it, or nobody decided in time. */
+export type HoldEnd = 'rejected' | 'expired';
+
+export function holdTimeoutMsOf(ctx: { deps: { holdTimeoutMs?: number } }): number {
+  return ctx.deps.holdTimeoutMs ?? HOLD_TIMEOUT_MS_DEFAULT;
+}
 const STEP_UP_TTL_MS = 5 * 60_000;
 const STEP_UP_CHALLENGES_MAX = 100_000;
 const STEP_UP_ATTEMPTS_MAX = 3;
@@ -86,10 +100,14 @@ export const holdVoidId = (receipt: string) => `${receipt}:hold-void`;
 export class ReviewQueue {
   readonly open = new Map<string, HeldTransaction>();
 
-  /** Rebuilds the open reviews from the newest review records. */
+  /**
+   * Rebuilds the open reviews from the newest review records, and marks their request keys as
+   * taken: a held transaction has no 'txn' record yet, and a replay must not hold it twice.
+   */
   async load(ctx: PaymentsContext): Promise<void> {
     const records = await ctx.ledger.latestRecords(REVIEW_STREAM, REVIEWS_LOADED_MAX);
     for (const record of records.reverse()) this.apply(JSON.parse(record.body) as ReviewEvent);
+    for (const held of this.open.values()) ctx.rememberRequest(held.txn.requestKey, held.receipt);
   }
 
   private apply(event: ReviewEvent): void {
@@ -115,7 +133,7 @@ export class ReviewQueue {
       ledger: ctx.ledgerNumber,
       code: TransferCode.riskHold,
       flags: TransferFlags.pending,
-      timeoutSeconds: HOLD_TIMEOUT_SECONDS,
+      timeoutSeconds: Math.ceil(holdTimeoutMsOf(ctx) / 1000) + HOLD_LEDGER_MARGIN_SECONDS,
       userRef: held.receipt,
       // The type, so a statement can name a held payment that is no longer under review.
       userData:
@@ -160,10 +178,45 @@ export class ReviewQueue {
   }
 
   /** The analyst rejects: the reservation is voided, so the payer has the money back. */
-  async reject(
+  reject(
     ctx: PaymentsContext,
     receipt: string,
     by: string,
+  ): Promise<Outcome<{ receipt: Receipt }>> {
+    return this.end(ctx, receipt, by, 'rejected');
+  }
+
+  /**
+   * Voids every hold past its bound, each with its time-out records (the partner's result), so
+   * a partner waiting on a held request hears within the bound. Never two calls at once.
+   */
+  expireDue(ctx: PaymentsContext): Promise<number> {
+    this.expiring ??= this.expireOnce(ctx).finally(() => {
+      this.expiring = null;
+    });
+    return this.expiring;
+  }
+
+  private expiring: Promise<number> | null = null;
+
+  private async expireOnce(ctx: PaymentsContext): Promise<number> {
+    const nowMs = ctx.now();
+    const due = [...this.open.values()]
+      .filter((held) => held.expiresAtMs <= nowMs)
+      .slice(0, HOLDS_EXPIRED_PER_CALL_MAX);
+    let closed = 0;
+    for (const held of due) {
+      const outcome = await this.end(ctx, held.receipt, 'timeout', 'expired');
+      if (outcome.ok || outcome.error === 'review_expired') closed++;
+    }
+    return closed;
+  }
+
+  private async end(
+    ctx: PaymentsContext,
+    receipt: string,
+    by: string,
+    how: HoldEnd,
   ): Promise<Outcome<{ receipt: Receipt }>> {
     const held = this.open.get(receipt);
     if (held === undefined) return refuse('review_not_found', `no held transaction ${receipt}`);
@@ -171,9 +224,22 @@ export class ReviewQueue {
     const records = [
       reviewRecord(receipt, event),
       ...payerSms(held, 'transaction_rejected'),
-      ...(ctx.deps.hooks?.recordsForRejected?.(held.txn) ?? []),
+      ...(ctx.deps.hooks?.recordsForRejected?.(held.txn, how) ?? []),
     ];
     const [result] = await ctx.ledger.createTransfers([voidHold(ctx, receipt, false)], { records });
+    if (result.result === 'pending_transfer_expired') {
+      // The ledger's backstop already returned the money (the server was down at the bound):
+      // the records still go out, so the payer and the partner hear of it once.
+      const expired: ReviewEvent = { event: 'rejected', receipt, by: 'expiry', atMs: ctx.now() };
+      const late = [
+        reviewRecord(receipt, expired),
+        ...payerSms(held, 'transaction_rejected'),
+        ...(ctx.deps.hooks?.recordsForRejected?.(held.txn, 'expired') ?? []),
+      ];
+      await ctx.ledger.appendRecords(late);
+      this.apply(expired);
+      return refuse('review_expired', `the hold on ${receipt} expired; the money was returned`);
+    }
     if (result.result !== 'ok') return this.unresolved(ctx, receipt, result.result);
     this.apply(event);
     return { ok: true, receipt: decidedReceipt(held, 'rejected') };
@@ -181,8 +247,11 @@ export class ReviewQueue {
 
   private async unresolved(ctx: PaymentsContext, receipt: string, code: string): Promise<Refusal> {
     if (code === 'pending_transfer_expired') {
+      const held = this.open.get(receipt);
       const event: ReviewEvent = { event: 'rejected', receipt, by: 'expiry', atMs: ctx.now() };
-      await ctx.ledger.appendRecords([reviewRecord(receipt, event)]);
+      const late =
+        held === undefined ? [] : (ctx.deps.hooks?.recordsForRejected?.(held.txn, 'expired') ?? []);
+      await ctx.ledger.appendRecords([reviewRecord(receipt, event), ...late]);
       this.apply(event);
       return refuse('review_expired', `the hold on ${receipt} expired; the money was returned`);
     }

@@ -61,6 +61,8 @@ export interface PaymentsOptions {
   defaultOverdraftLimitCents?: number;
   reversalWindowMs?: number;
   hooks?: PaymentsHooks;
+  /** How long a held transaction waits for an analyst before it is voided (decision 0009). */
+  holdTimeoutMs?: number;
 }
 
 export interface PaymentsService {
@@ -100,6 +102,8 @@ export interface PaymentsService {
   heldTransactions: () => HeldTransaction[];
   releaseHeld: (receipt: string, by: string) => Promise<Outcome<{ receipt: Receipt }>>;
   rejectHeld: (receipt: string, by: string) => Promise<Outcome<{ receipt: Receipt }>>;
+  /** Voids the holds nobody decided on within the bound; returns how many it closed. */
+  expireHolds: () => Promise<number>;
   /** An analyst's verdict on a transaction, kept for retraining the model. */
   labelTransaction: (receipt: string, label: 'fraud' | 'legit', by: string) => Promise<void>;
 }
@@ -126,6 +130,7 @@ export async function startPayments(options: PaymentsOptions): Promise<PaymentsS
     defaultOverdraftLimitCents: options.defaultOverdraftLimitCents,
     reversalWindowMs: options.reversalWindowMs,
     hooks: options.hooks,
+    holdTimeoutMs: options.holdTimeoutMs,
   });
   await ctx.loadRecentRequests();
   await ctx.reviews.load(ctx);
@@ -191,6 +196,12 @@ export function createPaymentsService(
     rejectHeld: (receipt, by) => {
       beforeDecision(receipt);
       return ctx.reviews.reject(ctx, receipt, by);
+    },
+    expireHolds: () => {
+      const nowMs = ctx.now();
+      for (const held of ctx.reviews.open.values())
+        if (held.expiresAtMs <= nowMs) heldDetails.remember(held.receipt, held.txn);
+      return ctx.reviews.expireDue(ctx);
     },
     labelTransaction: (receipt, label, by) =>
       ctx.ledger.appendRecords([

@@ -397,12 +397,15 @@ function responseSchemas(): Record<string, Schema> {
       ResponseCode: str('"0"'),
       ResponseDescription: str('"success" (v1) or "Success" (v2)'),
     }),
-    C2bSimulateResponse: object(['OriginatorCoversationID', 'ResponseDescription'], {
-      OriginatorCoversationID: str('Sic (Daraja’s spelling)'),
-      ConversationID: str('v1 only'),
-      ResponseCode: str('v2 only: "0"'),
-      ResponseDescription: str(''),
-    }),
+    C2bSimulateResponse: object(
+      ['OriginatorCoversationID', 'ResponseCode', 'ResponseDescription'],
+      {
+        OriginatorCoversationID: str('Sic (Daraja’s spelling)'),
+        ConversationID: str('v1 only'),
+        ResponseCode: str('"0" (v1 too, though Daraja’s 2018 v1 sample omitted it)'),
+        ResponseDescription: str(''),
+      },
+    ),
     RequestAccepted: object(
       ['ConversationID', 'OriginatorConversationID', 'ResponseCode', 'ResponseDescription'],
       {
@@ -412,8 +415,9 @@ function responseSchemas(): Record<string, Schema> {
         ResponseDescription: str(''),
       },
     ),
-    PullRegisterResponse: object(['ResponseRefID', 'ResponseStatus', 'ShortCode'], {
+    PullRegisterResponse: object(['ResponseRefID', 'ResponseCode', 'ResponseStatus', 'ShortCode'], {
       ResponseRefID: str(''),
+      ResponseCode: str('"0": the request was accepted (Malipo adds it; see ResponseStatus)'),
       ResponseStatus: str('"1000" registered, "1001" already registered'),
       ShortCode: str(''),
       ResponseDescription: str(''),

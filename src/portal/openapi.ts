@@ -12,6 +12,7 @@ import {
 } from '../daraja/index.ts';
 import { CERTIFICATE_PATH } from '../daraja/platform/index.ts';
 import { callbackExamples, requestExamples, responseExamples } from './openapi-examples.ts';
+import { type PortalNote, portalNotes } from './openapi-notes.ts';
 import { darajaSchemas, ref, type Schema } from './openapi-schemas.ts';
 
 export type HttpMethod = 'get' | 'post';
@@ -36,6 +37,8 @@ export interface OpenApiDocument {
   readonly security: readonly Record<string, readonly string[]>[];
   readonly paths: Record<string, Partial<Record<HttpMethod, OpenApiOperation>>>;
   readonly components: { schemas: Record<string, Schema>; securitySchemes: Record<string, Schema> };
+  /** Notes shown at the top of the portal's reference (statuses, rate limit, results). */
+  readonly 'x-malipo-notes': readonly PortalNote[];
 }
 
 /** One Daraja endpoint, as the table below describes it. */
@@ -476,6 +479,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         'Authorization: Bearer <access_token>; every error is {requestId, errorCode, errorMessage}.',
     },
     servers: [{ url: '/', description: 'This Malipo server' }],
+    'x-malipo-notes': portalNotes(),
     tags: TAGS.map(([name, description]) => ({ name, description })),
     security: [{ bearerAuth: [] }],
     paths,

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerLedgerAdminRoutes } from '../admin/ledger-routes.ts';
 import {
   createDarajaPlatform,
+  darajaClientErrorHandler,
   type SandboxApp,
   seedSandboxApp,
   stkPromptMenuItem,
@@ -75,6 +76,7 @@ export async function startServer(
     defaultOverdraftLimitCents: 500_000,
     hooks,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(config.holdTimeoutMs === null ? {} : { holdTimeoutMs: config.holdTimeoutMs }),
   });
   const daraja = await createDarajaPlatform({
     payments,
@@ -107,7 +109,12 @@ export async function startServer(
   );
   const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
   const darajaSandbox = config.sandbox && config.seedDemo ? await seedSandboxApp(daraja) : null;
-  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    // Headers too large and malformed requests, in Daraja's error shape (node answers them first).
+    clientErrorHandler: darajaClientErrorHandler,
+  });
   registerHealthRoutes(app, { ledger, journalKind: config.journal.kind });
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });

@@ -33,6 +33,8 @@ export interface ServerConfig {
   riskMode: RiskMode;
   /** Each Daraja app's allowance before spike arrest; null keeps Daraja's default (50/s). */
   darajaAppRate: { perSecond: number; burst: number } | null;
+  /** How long a transaction held by the risk engine waits for an analyst; null: 10 minutes. */
+  holdTimeoutMs: number | null;
 }
 
 export interface ConfigInput {
@@ -85,6 +87,7 @@ export function loadConfig(
         : resolve(env.MALIPO_RISK_MODEL ?? fileURLToPath(DEFAULT_MODEL_PATH)),
     riskMode: riskModeFrom(input.riskMode, env.MALIPO_RISK_MODE, sandbox),
     darajaAppRate: appRateFrom(env),
+    holdTimeoutMs: holdTimeoutFrom(env),
   };
 }
 
@@ -101,6 +104,19 @@ function riskModeFrom(
   const parsed = parseRiskMode(value, source);
   if (!parsed.ok) throw new Error(parsed.message);
   return parsed.mode;
+}
+
+/**
+ * MALIPO_HOLD_TIMEOUT_SECONDS: the bound on a held transaction (decision 0009). Past it the hold
+ * is voided and the partner gets its time-out result; partners time out in minutes, not days.
+ */
+function holdTimeoutFrom(env: NodeJS.ProcessEnv): number | null {
+  const raw = env.MALIPO_HOLD_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === '') return null;
+  const seconds = Number(raw);
+  if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= 7 * 86_400))
+    throw new Error(`invalid MALIPO_HOLD_TIMEOUT_SECONDS: '${raw}' (whole seconds, 1..604800)`);
+  return seconds * 1000;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { DeliveryStatus } from '../../outbox/index.ts';
 import type { DarajaApi } from '../errors.ts';
 import { createApp } from './apps.ts';
 import type { HttpDeps } from './http.ts';
+import { APP_RATE_PER_SECOND_MAX } from './model.ts';
 import { saveInitiator, setPasskey, setTestBehaviour, unlockInitiatorOf } from './operations.ts';
 import type { DarajaPlatform } from './platform.ts';
 import type { PromptAnswerOutcome } from './stk.ts';
@@ -27,6 +28,7 @@ export const PROMPT_ANSWER_STATUS: Readonly<Record<PromptAnswerOutcome['status']
   expired: 410,
   not_found: 404,
   in_progress: 409,
+  held: 202,
 };
 
 export function registerAdminRoutes(
@@ -58,8 +60,41 @@ function changed(reply: FastifyReply, change: { ok: boolean; message?: string })
   return change.ok ? reply.code(200).send({ ok: true }) : reply.code(422).send(change);
 }
 
+/** One app's rate limit: read it, or raise (or lower) it; kept in the journal, so it survives. */
+function registerRateLimitRoutes(scope: FastifyInstance, platform: DarajaPlatform): void {
+  scope.get<{ Params: { appId: string } }>('/apps/:appId/rate-limit', async (request, reply) => {
+    const { appId } = request.params;
+    if (!platform.state.apps.has(appId)) return reply.code(404).send({ message: 'no such app' });
+    return { appId, ...platform.rateLimitOf(appId) };
+  });
+  scope.put<{ Params: { appId: string }; Body: { perSecond: number; burst?: number } }>(
+    '/apps/:appId/rate-limit',
+    {
+      schema: {
+        body: body(['perSecond'], {
+          perSecond: { type: 'number', exclusiveMinimum: 0, maximum: APP_RATE_PER_SECOND_MAX },
+          burst: { type: 'integer', minimum: 1, maximum: APP_RATE_PER_SECOND_MAX },
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { appId } = request.params;
+      if (!platform.state.apps.has(appId)) return reply.code(404).send({ message: 'no such app' });
+      const { perSecond } = request.body;
+      // A burst of twice the rate by default, as the platform's own default (50/s, burst 100).
+      const burst = request.body.burst ?? Math.max(1, Math.ceil(perSecond * 2));
+      const capped = Math.min(burst, APP_RATE_PER_SECOND_MAX);
+      await platform.state.commit(platform.ledger, [
+        { type: 'app_rate_limit_set', appId, perSecond, burst: capped },
+      ]);
+      return { appId, ...platform.rateLimitOf(appId) };
+    },
+  );
+}
+
 /** Apps, passkeys, initiators and sandbox test customers. */
 function registerConfigAdminRoutes(scope: FastifyInstance, platform: DarajaPlatform): void {
+  registerRateLimitRoutes(scope, platform);
   scope.post<{ Body: { name: string; shortcodes: string[]; products?: DarajaApi[] } }>(
     '/apps',
     {
@@ -80,7 +115,8 @@ function registerConfigAdminRoutes(scope: FastifyInstance, platform: DarajaPlatf
         platform.clock.nowMs(),
       );
       if (!created.ok) return reply.code(422).send(created);
-      return reply.code(201).send(appView(created.app, created.consumerSecret));
+      const limit = platform.rateLimitOf(created.app.id);
+      return reply.code(201).send(appView(created.app, limit, created.consumerSecret));
     },
   );
   scope.put<{ Params: { shortcode: string }; Body: { passkey: string } }>(

@@ -111,8 +111,10 @@ describe('C2B register URL, simulate, validation and confirmation', { timeout: 1
     assert.deepEqual(Object.keys(v1simulated.body).sort(), [
       'ConversationID',
       'OriginatorCoversationID',
+      'ResponseCode',
       'ResponseDescription',
     ]);
+    assert.equal(v1simulated.body.ResponseCode, '0');
     const confirmations = await receiver.waitFor('/v2/confirmation', 2);
     assert.equal((confirmations[1]!.body as Record<string, string>).TransAmount, '7.00');
   });
@@ -225,6 +227,7 @@ describe('C2B register URL, simulate, validation and confirmation', { timeout: 1
     const again = await call('/pulltransactions/v1/register', pull);
     assert.deepEqual(again.body, {
       ResponseRefID: again.body.ResponseRefID,
+      ResponseCode: '0',
       ResponseStatus: '1001',
       ShortCode: '600000',
       ResponseDescription: 'ShortCode already Registered',
@@ -339,7 +342,7 @@ describe('C2B in production mode', { timeout: 60_000 }, () => {
       });
       assert.deepEqual(
         [again.status, errorOf(again).errorCode, errorOf(again).errorMessage],
-        [500, '500.003.1001', 'Urls are already registered'],
+        [409, '500.003.1001', 'Urls are already registered'],
       );
       const simulate = await call('/mpesa/c2b/v2/simulate', {
         ShortCode: 600000,

@@ -278,7 +278,7 @@ describe('restart', { timeout: 120_000 }, () => {
       );
       assert.equal(token2.length, 28);
       const stillValid = await darajaCall(server, token)('/mpesa/b2c/v3/paymentrequest', b2c);
-      assert.deepEqual([stillValid.status, errorOf(stillValid).errorCode], [500, '500.002.1001']);
+      assert.deepEqual([stillValid.status, errorOf(stillValid).errorCode], [409, '500.002.1001']);
       const queried = await darajaCall(server, token)('/mpesa/stkpushquery/v1/query', {
         BusinessShortCode: '600000',
         ...stkAuth('600000', server.sandbox.passkey),

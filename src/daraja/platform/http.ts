@@ -1,6 +1,8 @@
 // HTTP plumbing shared by every Daraja route: Daraja's error body for everything that goes wrong
 // (never fastify's own), bearer-token authentication, the app's API products and rate limit, and
 // request ids in Daraja's format.
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type DarajaApi,
@@ -10,6 +12,7 @@ import {
   gatewayErrorReply,
   inputErrorSpec,
   invalidAccessTokenError,
+  RETRY_AFTER_SECONDS,
 } from '../errors.ts';
 import type { DarajaIdGenerator } from '../ids.ts';
 import { parseBearerToken } from '../requests.ts';
@@ -68,7 +71,76 @@ export function failInput(error: DarajaInputError): DarajaAnswer {
 
 export function sendError(reply: FastifyReply, spec: GatewayErrorSpec, requestId: string) {
   const { httpStatus, body } = gatewayErrorReply(spec, requestId);
+  // 429 (rate limit) and 503 (overload) tell the client when to come back, as HTTP asks.
+  if (httpStatus === 429 || httpStatus === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
   return reply.code(httpStatus).type('application/json').send(body);
+}
+
+/** The gateway error for an error fastify raised before or around a handler. */
+export function specForFrameworkError(error: {
+  statusCode?: number;
+  name?: string;
+  code?: string;
+}): GatewayErrorSpec {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return GATEWAY_ERRORS.requestTooLarge;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return GATEWAY_ERRORS.unsupportedMediaType;
+  }
+  // The ledger's queue is full: shed load the way Daraja's gateway does.
+  if (error.name === 'LedgerOverloadedError') return GATEWAY_ERRORS.systemBusy;
+  const status = error.statusCode ?? 500;
+  if (status === 404) return GATEWAY_ERRORS.resourceNotFound;
+  if (status === 405) return GATEWAY_ERRORS.methodNotAllowed;
+  if (status === 413) return GATEWAY_ERRORS.requestTooLarge;
+  if (status === 415) return GATEWAY_ERRORS.unsupportedMediaType;
+  return status < 500 ? GATEWAY_ERRORS.invalidRequestPayload : GATEWAY_ERRORS.internalServerError;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+/** Unknown path (404) or a known path with the wrong method (405), in Daraja's shape. */
+export function notFoundSpec(app: FastifyInstance, request: FastifyRequest): GatewayErrorSpec {
+  const url = request.url.split('?')[0] ?? '/';
+  const elsewhere = METHODS.some(
+    (method) => method !== request.method && app.findRoute({ method, url }) !== null,
+  );
+  return elsewhere ? GATEWAY_ERRORS.methodNotAllowed : GATEWAY_ERRORS.resourceNotFound;
+}
+
+/**
+ * Daraja's error shape for every path no route serves (not only under /mpesa): a partner's typo
+ * in the version or the prefix meets the same body as any other error.
+ */
+export function darajaNotFound(app: FastifyInstance, deps: HttpDeps): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, notFoundSpec(app, request), deps.ids.requestId(deps.sequence.next())),
+  );
+}
+
+/**
+ * Fastify's `clientErrorHandler`: errors node's HTTP parser raises before any route runs (headers
+ * too large, a malformed request line) answered in Daraja's error shape, not fastify's. The
+ * request never reached the gateway, so its requestId is a fresh random one.
+ */
+export function darajaClientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer (node's own advice for 'clientError').
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const spec =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? GATEWAY_ERRORS.headersTooLarge
+      : GATEWAY_ERRORS.invalidRequestPayload;
+  const { httpStatus, body } = gatewayErrorReply(spec, randomUUID());
+  const json = JSON.stringify(body);
+  const reason = httpStatus === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${httpStatus} ${reason}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 function sendAnswer(reply: FastifyReply, answer: DarajaAnswer, requestId: string) {
@@ -89,25 +161,16 @@ export function darajaScope(
   void app.register(
     async (scope) => {
       const requestId = () => deps.ids.requestId(deps.sequence.next());
-      scope.setErrorHandler((error: { statusCode?: number; name?: string }, request, reply) => {
-        const clientError = (error.statusCode ?? 500) < 500;
-        // The ledger's queue is full: shed load the way Daraja's gateway does.
-        const overloaded = error.name === 'LedgerOverloadedError';
-        if (!clientError && !overloaded) request.log.error(error);
-        const spec = clientError
-          ? GATEWAY_ERRORS.invalidRequestPayload
-          : overloaded
-            ? GATEWAY_ERRORS.systemBusy
-            : GATEWAY_ERRORS.internalServerError;
-        return sendError(reply, spec, requestId());
-      });
-      scope.setNotFoundHandler((request, reply) => {
-        const spec =
-          request.method === 'POST' || request.method === 'GET'
-            ? GATEWAY_ERRORS.resourceNotFound
-            : GATEWAY_ERRORS.methodNotAllowed;
-        return sendError(reply, spec, requestId());
-      });
+      scope.setErrorHandler(
+        (error: { statusCode?: number; name?: string; code?: string }, request, reply) => {
+          const spec = specForFrameworkError(error);
+          if (spec === GATEWAY_ERRORS.internalServerError) request.log.error(error);
+          return sendError(reply, spec, requestId());
+        },
+      );
+      scope.setNotFoundHandler((request, reply) =>
+        sendError(reply, notFoundSpec(scope, request), requestId()),
+      );
       routes(scope);
     },
     { prefix },
@@ -126,7 +189,7 @@ export function authenticateCall(
   const claims = deps.tokens.verify('access', bearer.value, nowMs);
   const app = claims === null ? undefined : deps.state.appsBySeq.get(claims.subject);
   if (app === undefined) return { ok: false, error: invalidAccessTokenError(api) };
-  if (!deps.limiter.take(app.id, nowMs)) {
+  if (!deps.limiter.take(app.id, nowMs, deps.state.rateLimits.get(app.id))) {
     return { ok: false, error: GATEWAY_ERRORS.spikeArrestViolation };
   }
   if (!app.products.includes(api)) return { ok: false, error: GATEWAY_ERRORS.productNotEnabled };

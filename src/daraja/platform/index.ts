@@ -8,6 +8,7 @@ export {
   createCallbackDeliverer,
   deliverCallback,
 } from './deliver.ts';
+export { darajaClientErrorHandler } from './http.ts';
 export {
   CALLBACK_STREAM,
   PLATFORM_STREAM,

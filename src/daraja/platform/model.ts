@@ -18,6 +18,8 @@ export const ACCESS_TOKEN_TTL_MS = 3_600_000;
 /** Requests per second and burst per app before Daraja's spike-arrest error. */
 export const APP_RATE_PER_SECOND_DEFAULT = 50;
 export const APP_RATE_BURST_DEFAULT = 100;
+/** The most an operator may raise one app's rate to (requests per second, and burst). */
+export const APP_RATE_PER_SECOND_MAX = 100_000;
 /** Daraja bodies are a few hundred bytes; nothing larger is parsed. */
 export const DARAJA_BODY_BYTES_MAX = 16 * 1024;
 /** How long a PIN prompt stays on the handset before it times out (M-Pesa: about a minute). */
@@ -155,7 +157,9 @@ export type PlatformEvent =
   | { type: 'c2b_registered'; registration: C2bRegistration }
   | { type: 'pull_registered'; registration: PullRegistration }
   | { type: 'test_behaviour'; behaviour: TestBehaviour }
-  | { type: 'sandbox_credentials'; credentials: SandboxCredentials };
+  | { type: 'sandbox_credentials'; credentials: SandboxCredentials }
+  /** The operator's allowance for one app, replacing the platform default for it. */
+  | { type: 'app_rate_limit_set'; appId: string; perSecond: number; burst: number };
 
 export interface StkPrompt {
   readonly checkoutRequestId: string;
@@ -209,7 +213,11 @@ export interface AcceptedRequest {
 export type RequestEvent =
   | { type: 'stk_opened'; prompt: StkPrompt }
   | { type: 'stk_closed'; checkoutRequestId: string; outcome: StkOutcome }
+  /** The risk engine held the payment: the prompt waits for release, rejection or the bound. */
+  | { type: 'stk_held'; checkoutRequestId: string; receipt: string }
   | { type: 'request_accepted'; request: AcceptedRequest }
+  /** The risk engine held the money command: its result comes on release, rejection or bound. */
+  | { type: 'request_held'; conversationId: string; receipt: string }
   | {
       type: 'request_completed';
       conversationId: string;

@@ -33,7 +33,7 @@ import { registerOAuthRoutes } from './apps.ts';
 import { C2bService, registerC2bRoutes } from './c2b.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { callbackEndpointOf, createCallbackDeliverer } from './deliver.ts';
-import { darajaScope, type HttpDeps, IdSequence } from './http.ts';
+import { darajaNotFound, darajaScope, type HttpDeps, IdSequence } from './http.ts';
 import { InitiatorApis } from './initiator-apis.ts';
 import { registerInitiatorRoutes } from './initiator-routes.ts';
 import {
@@ -75,7 +75,12 @@ export interface DarajaPlatformOptions {
   readonly outbox?: OutboxOptions;
   /** Per-POST time-out of a callback delivery. */
   readonly deliveryTimeoutMs?: number;
+  /** How often held transactions past their bound are voided with their time-out result. */
+  readonly holdSweepIntervalMs?: number;
 }
+
+/** Holds are checked this often: a held request's time-out result is late by at most this. */
+export const HOLD_SWEEP_INTERVAL_MS_DEFAULT = 5_000;
 
 export interface DarajaPlatformDeps {
   readonly payments: PaymentsService;
@@ -268,8 +273,29 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
   const hooks: PaymentsHooks = {
     recordsFor: (txn) => [...c2b.confirmationRecords(txn), ...apis.recordsFor(txn)],
     validateBusinessPayment: (payment) => c2b.validate(payment),
+    // A held payment's partner hears once: the success result commits with the release, the
+    // failure result with the rejection or the void at the hold bound (decision 0009).
+    recordsForRejected: (txn, how) => [
+      ...apis.recordsForRejected(txn, how),
+      ...prompts.recordsForRejected(txn, how),
+    ],
+    committed: (txn) => {
+      apis.committed(txn);
+      prompts.committed(txn);
+    },
   };
   let started = false;
+  let holdSweep: NodeJS.Timeout | null = null;
+  let lastSweep: Promise<void> = Promise.resolve();
+  const sweepHolds = () => {
+    lastSweep = deps.payments
+      .expireHolds()
+      .then((closed) => {
+        if (closed > 0) outbox.wake();
+      })
+      .catch((error: Error) => core.log('daraja.hold_sweep_failed', { error: error.message }));
+    return lastSweep;
+  };
   const platform = {
     hooks,
     environment: core.environment,
@@ -280,6 +306,8 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
     dataDir: deps.dataDir,
     certificatePem: core.credentials.certificatePem,
     clock: core.clock,
+    /** The allowance an app has now: the operator's for it, or the platform default. */
+    rateLimitOf: (appId: string) => core.state.rateLimits.get(appId) ?? core.http.limiter.policy,
     pendingPromptFor: (msisdn: string) => prompts.pendingPromptFor(msisdn),
     answerPrompt: (checkoutRequestId: string, answer: PromptAnswer) =>
       prompts.answerPrompt(checkoutRequestId, answer),
@@ -289,6 +317,7 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
 
     registerRoutes(app: FastifyInstance): void {
       registerDarajaRoutes(app, deps, core, services, outbox);
+      darajaNotFound(app, core.http);
       registerAdminRoutes(app, { platform, http: core.http, adminToken: deps.adminToken });
       registerPortalRoutes(app, { platform, http: core.http });
     },
@@ -309,10 +338,20 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
       prompts.start();
       if (ownsOutbox) await outbox.start();
       await prompts.sweep();
+      // Holds past their bound while we were down are answered now, then every interval.
+      await sweepHolds();
+      holdSweep = setInterval(
+        () => void sweepHolds(),
+        core.options.holdSweepIntervalMs ?? HOLD_SWEEP_INTERVAL_MS_DEFAULT,
+      );
+      holdSweep.unref();
     },
 
     /** Stops taking work, finishes what is running, stops delivery. Call before ledger.close(). */
     async close(): Promise<void> {
+      if (holdSweep !== null) clearInterval(holdSweep);
+      holdSweep = null;
+      await lastSweep;
       await prompts.stop();
       await tasks.close();
       if (ownsOutbox) await outbox.stop();

@@ -121,7 +121,9 @@ function registerSessionRoutes(
 function registerPortalAppRoutes(authed: FastifyInstance, context: SessionContext): void {
   const { platform, developerOf, ownApp } = context;
   authed.get('/apps', async (request) => ({
-    apps: platform.state.appsOf(developerOf(request).id).map((a) => appView(a)),
+    apps: platform.state
+      .appsOf(developerOf(request).id)
+      .map((a) => appView(a, platform.rateLimitOf(a.id))),
   }));
   authed.post<{ Body: { name: string } }>(
     '/apps',
@@ -150,7 +152,8 @@ function registerPortalAppRoutes(authed: FastifyInstance, context: SessionContex
         platform.clock.nowMs(),
       );
       if (!created.ok) return reply.code(422).send(created);
-      return reply.code(201).send(appView(created.app, created.consumerSecret));
+      const limit = platform.rateLimitOf(created.app.id);
+      return reply.code(201).send(appView(created.app, limit, created.consumerSecret));
     },
   );
   authed.get<{ Params: { appId: string } }>(

@@ -31,6 +31,8 @@ export class PlatformState {
   readonly c2b = new Map<string, C2bRegistration>();
   readonly pull = new Map<string, PullRegistration>();
   readonly behaviours = new Map<string, TestBehaviour>();
+  /** Per-app rate limits the operator set; apps absent here get the platform default. */
+  readonly rateLimits = new Map<string, { perSecond: number; burst: number }>();
   sandbox: SandboxCredentials | null = null;
   // Highest seq handed out or replayed. Tokens name an app or developer by seq, so two creations
   // in flight at once must never get the same one (size + 1 would: both read it before either
@@ -102,6 +104,9 @@ export class PlatformState {
       case 'sandbox_credentials':
         this.sandbox = event.credentials;
         return;
+      case 'app_rate_limit_set':
+        this.rateLimits.set(event.appId, { perSecond: event.perSecond, burst: event.burst });
+        return;
     }
   }
 
@@ -131,6 +136,8 @@ function eventKey(event: PlatformEvent): string {
       return event.behaviour.msisdn;
     case 'sandbox_credentials':
       return event.credentials.appId;
+    case 'app_rate_limit_set':
+      return event.appId;
   }
 }
 
@@ -143,7 +150,10 @@ function requestEventKey(event: RequestEvent): string {
     case 'stk_opened':
       return event.prompt.checkoutRequestId;
     case 'stk_closed':
+    case 'stk_held':
       return event.checkoutRequestId;
+    case 'request_held':
+      return event.conversationId;
     case 'request_accepted':
       return event.request.conversationId;
     case 'request_completed':

@@ -74,14 +74,14 @@ describe('M-Pesa Express (STK push and query)', { timeout: 120_000 }, () => {
       CustomerMessage: 'Success. Request accepted for processing',
     });
     const pending = await call('/mpesa/stkpushquery/v1/query', query(CheckoutRequestID!));
-    assert.equal(pending.status, 500);
+    assert.equal(pending.status, 409);
     assert.deepEqual(errorOf(pending), {
       requestId: CheckoutRequestID,
       errorCode: '500.001.1001',
       errorMessage: 'The transaction is being processed',
     });
     const locked = await call('/mpesa/stkpush/v1/processrequest', push(JOHN.msisdn, '/stk/other'));
-    assert.equal(locked.status, 500);
+    assert.equal(locked.status, 409);
     assert.equal(
       errorOf(locked).errorMessage,
       'Unable to lock subscriber, a transaction is already in process for the current subscriber',
@@ -241,7 +241,7 @@ describe('M-Pesa Express (STK push and query)', { timeout: 120_000 }, () => {
       ],
       [{ TransactionType: 'Pay' }, 400, '400.002.02', 'Bad Request - Invalid TransactionType'],
       [{ Timestamp: '2021' }, 400, '400.002.02', 'Bad Request - Invalid Timestamp'],
-      [{ Password: 'd3Jvbmc=' }, 500, '500.001.1001', 'Wrong credentials'],
+      [{ Password: 'd3Jvbmc=' }, 400, '500.001.1001', 'Wrong credentials'],
       [
         stkAuth('600000', SANDBOX_PASSKEY, Date.now() - 86_400_000),
         400,
@@ -289,14 +289,14 @@ describe('M-Pesa Express (STK push and query)', { timeout: 120_000 }, () => {
         'content-type': 'application/x-www-form-urlencoded',
       },
     });
-    assert.equal(notJson.status, 400);
-    assert.equal(errorOf(notJson).errorCode, '400.002.05');
+    assert.equal(notJson.status, 415);
+    assert.equal(errorOf(notJson).errorCode, '415.001.01');
     const huge = await call(
       '/mpesa/stkpush/v1/processrequest',
       push(PETER, '/stk/never', { TransactionDesc: 'x'.repeat(20_000) }),
     );
-    assert.equal(huge.status, 400);
-    assert.equal(errorOf(huge).errorCode, '400.002.05');
+    assert.equal(huge.status, 413);
+    assert.equal(errorOf(huge).errorCode, '413.001.01');
     const [after] = await server.ledger.latestRecords('txn', 1);
     assert.equal(after?.seq, latest?.seq);
     assert.equal(receiver.received.filter((r) => r.path === '/stk/never').length, 0);
@@ -305,14 +305,14 @@ describe('M-Pesa Express (STK push and query)', { timeout: 120_000 }, () => {
   it('refuses missing, invalid, expired and other apps\u2019 tokens', async () => {
     const body = push(PETER, '/stk/never');
     const none = await request(`${server.url}/mpesa/stkpush/v1/processrequest`, { body });
-    assert.deepEqual([none.status, errorOf(none).errorCode], [404, '404.001.04']);
+    assert.deepEqual([none.status, errorOf(none).errorCode], [401, '404.001.04']);
     const invalid = await request(`${server.url}/mpesa/stkpush/v1/processrequest`, {
       body,
       headers: { authorization: 'Bearer c9SQxWWhmdVRlyh0zh8gZDTkubVF' },
     });
     assert.deepEqual(
       [invalid.status, errorOf(invalid).errorCode, errorOf(invalid).errorMessage],
-      [404, '404.001.03', 'Invalid Access Token'],
+      [401, '404.001.03', 'Invalid Access Token'],
     );
     const other = await createApp(server, ['888880']);
     const otherToken = await accessToken(server, other.consumerKey, other.consumerSecret);
@@ -334,7 +334,7 @@ describe('M-Pesa Express (STK push and query)', { timeout: 120_000 }, () => {
       '/mpesa/stkpush/v1/processrequest',
       push(PETER, '/stk/never'),
     );
-    assert.deepEqual([expired.status, errorOf(expired).errorCode], [404, '404.001.03']);
+    assert.deepEqual([expired.status, errorOf(expired).errorCode], [401, '404.001.03']);
     const fresh = await accessToken(
       server,
       server.sandbox.consumerKey,

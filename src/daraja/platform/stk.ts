@@ -7,9 +7,12 @@
 // event in one ledger submission (the payments command's `outbox`); a refusal appends the callback
 // and the event together. The prompt is closed in memory only after that commit.
 import type { LedgerClient } from '../../journal/client.ts';
+import type { JournalRecord } from '../../journal/journal.ts';
 import { normaliseMsisdn } from '../../parties/msisdn.ts';
+import type { TransactionRecord } from '../../payments/chains.ts';
 import type { CommitRecords } from '../../payments/context.ts';
 import type { Authorization } from '../../payments/model.ts';
+import type { HoldEnd } from '../../payments/review.ts';
 import type { PaymentsService } from '../../payments/service.ts';
 import { stkTriggerFor } from '../../sandbox/triggers.ts';
 import { RESULT_CODES, type ResultCodeSpec } from '../errors.ts';
@@ -72,6 +75,8 @@ export type PromptAnswerOutcome =
       readonly message: string;
     }
   | { readonly status: 'expired' }
+  /** Held by the risk engine: the result follows the release, the rejection or the bound. */
+  | { readonly status: 'held'; readonly receipt: string }
   | { readonly status: 'not_found' }
   | { readonly status: 'in_progress' };
 
@@ -96,6 +101,8 @@ export class StkPrompts {
     CLOSED_PROMPTS_REMEMBERED_MAX,
   );
   readonly #answering = new Set<string>();
+  /** Prompts whose payment the risk engine holds, by the payment's request key. */
+  readonly #held = new Map<string, StkPrompt>();
   readonly #viewed = new Set<string>();
   readonly #auto = new Map<string, AutoAnswer>();
   #timer: NodeJS.Timeout | null = null;
@@ -109,10 +116,19 @@ export class StkPrompts {
       if (event.type === 'stk_opened') {
         this.#open.set(event.prompt.checkoutRequestId, event.prompt);
         this.#byMsisdn.set(event.prompt.phoneNumber, event.prompt.checkoutRequestId);
-      } else if (event.type === 'stk_closed') {
+      } else if (event.type === 'stk_held') {
         const prompt = this.#open.get(event.checkoutRequestId);
+        if (prompt !== undefined) this.#applyHeld(prompt);
+      } else if (event.type === 'stk_closed') {
+        const id = event.checkoutRequestId;
+        const prompt = this.#open.get(id) ?? this.#held.get(stkRequestKey(id));
         if (prompt !== undefined) this.#applyClosed(prompt, event.outcome);
       }
+    }
+    // A crash between a hold and its stk_held event: the review queue knows the hold.
+    const heldKeys = new Set(this.deps.payments.heldTransactions().map((h) => h.txn.requestKey));
+    for (const prompt of [...this.#open.values()]) {
+      if (heldKeys.has(stkRequestKey(prompt.checkoutRequestId))) this.#applyHeld(prompt);
     }
     for (const prompt of this.#open.values()) this.#scheduleAuto(prompt);
   }
@@ -147,7 +163,8 @@ export class StkPrompts {
   }
 
   status(checkoutRequestId: string): PromptStatus | null {
-    const open = this.#open.get(checkoutRequestId);
+    const open =
+      this.#open.get(checkoutRequestId) ?? this.#held.get(stkRequestKey(checkoutRequestId));
     if (open !== undefined) return { state: 'pending', prompt: open };
     const closed = this.#closed.get(checkoutRequestId);
     return closed === undefined ? null : { state: 'closed', ...closed };
@@ -304,7 +321,7 @@ export class StkPrompts {
       from: prompt.phoneNumber,
       amountCents: prompt.amountCents,
       auth,
-      requestKey: `daraja:stk:${id}`,
+      requestKey: stkRequestKey(id),
       channel: 'daraja-stk',
       outbox,
     };
@@ -316,6 +333,17 @@ export class StkPrompts {
             accountReference: prompt.accountReference,
           })
         : await this.deps.payments.buyGoods({ ...common, tillNumber: prompt.partyB });
+    if (outcome.ok && outcome.receipt.status === 'held') {
+      // The callback waits in the held chain; the prompt stays "being processed" until then.
+      const { receipt } = outcome.receipt;
+      // Rejected before this call returned: its callback is already committed.
+      if (!this.#open.has(id)) return { status: 'held', receipt };
+      await this.deps.ledger.appendRecords([
+        requestRecord({ type: 'stk_held', checkoutRequestId: id, receipt }),
+      ]);
+      this.#applyHeld(prompt);
+      return { status: 'held', receipt };
+    }
     if (outcome.ok) {
       const { receipt, timestampMs } = outcome.receipt;
       this.#applyClosed(prompt, { result: RESULT_CODES.success, receipt, closedAtMs: timestampMs });
@@ -357,8 +385,65 @@ export class StkPrompts {
     this.deps.onCommitted();
   }
 
+  /**
+   * The failure callback of a held payment that was rejected or timed out: committed with the
+   * void of the hold (the payments service's recordsForRejected hook).
+   */
+  recordsForRejected(txn: TransactionRecord, how: HoldEnd): JournalRecord[] {
+    // Still open when an analyst rejects before the push's own call has returned.
+    const prompt = this.#held.get(txn.requestKey) ?? this.#openByRequestKey(txn.requestKey);
+    if (prompt === undefined) return [];
+    const result =
+      how === 'expired' ? RESULT_CODES.transactionExpired : RESULT_CODES.rejectedAfterReview;
+    const id = prompt.checkoutRequestId;
+    const ids = { merchantRequestId: prompt.merchantRequestId, checkoutRequestId: id };
+    const outcome: StkOutcome = { result, receipt: null, closedAtMs: this.deps.clock.nowMs() };
+    // Closed in memory as the records are built: the void commits them next, and if it failed a
+    // restart rebuilds the prompt from the journal.
+    this.#applyClosed(prompt, outcome);
+    return [
+      callbackRecord(prompt.appId, id, {
+        kind: 'stk',
+        url: prompt.callbackUrl,
+        ids,
+        result,
+        payment: null,
+      }),
+      requestRecord({ type: 'stk_closed', checkoutRequestId: id, outcome }),
+    ];
+  }
+
+  /** A held payment was released: its success callback committed with it. */
+  committed(txn: TransactionRecord): void {
+    const prompt = this.#held.get(txn.requestKey);
+    if (prompt === undefined) return;
+    const outcome = {
+      result: RESULT_CODES.success,
+      receipt: txn.receipt,
+      closedAtMs: txn.timestampMs,
+    };
+    this.#applyClosed(prompt, outcome);
+  }
+
+  #openByRequestKey(requestKey: string): StkPrompt | undefined {
+    const prefix = stkRequestKey('');
+    return requestKey.startsWith(prefix)
+      ? this.#open.get(requestKey.slice(prefix.length))
+      : undefined;
+  }
+
+  #applyHeld(prompt: StkPrompt): void {
+    const id = prompt.checkoutRequestId;
+    this.#open.delete(id);
+    if (this.#byMsisdn.get(prompt.phoneNumber) === id) this.#byMsisdn.delete(prompt.phoneNumber);
+    this.#auto.delete(id);
+    this.#viewed.delete(id);
+    this.#held.set(stkRequestKey(id), prompt);
+  }
+
   #applyClosed(prompt: StkPrompt, outcome: StkOutcome): void {
     const id = prompt.checkoutRequestId;
+    this.#held.delete(stkRequestKey(id));
     this.#open.delete(id);
     if (this.#byMsisdn.get(prompt.phoneNumber) === id) this.#byMsisdn.delete(prompt.phoneNumber);
     this.#auto.delete(id);
@@ -369,6 +454,11 @@ export class StkPrompts {
       outcome,
     });
   }
+}
+
+/** The payments request key of a push: what a held payment's transaction record carries. */
+function stkRequestKey(checkoutRequestId: string): string {
+  return `daraja:stk:${checkoutRequestId}`;
 }
 
 /** What the handset shows, as M-Pesa words it, cut to a USSD screen. */

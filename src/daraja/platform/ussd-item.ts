@@ -71,5 +71,7 @@ export function answerText(outcome: PromptAnswerOutcome): string {
       return 'This payment request has expired';
     case 'in_progress':
       return 'This payment request is being processed';
+    case 'held':
+      return `${outcome.receipt} Pending review. Your money is reserved; you will receive an M-PESA message when it is decided`;
   }
 }

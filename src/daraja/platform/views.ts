@@ -46,6 +46,7 @@ export function appView(
     shortcodes: readonly string[];
     products: readonly string[];
   },
+  rateLimit: { perSecond: number; burst: number },
   consumerSecret?: string,
 ) {
   return {
@@ -55,5 +56,7 @@ export function appView(
     ...(consumerSecret === undefined ? {} : { consumerSecret }),
     shortcodes: app.shortcodes,
     products: app.products,
+    // Shown on the app's page: a partner's load test must know its allowance before it starts.
+    rateLimit: { perSecond: rateLimit.perSecond, burst: rateLimit.burst },
   };
 }

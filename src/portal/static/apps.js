@@ -98,6 +98,21 @@ function appCard(ctx, app, selected) {
         null,
         app.products.map((p) => h('span', { class: 'chip' }, p)),
       ),
+      h('dt', null, 'Rate limit'),
+      h(
+        'dd',
+        null,
+        app.rateLimit === undefined
+          ? ''
+          : [
+              `${app.rateLimit.perSecond} requests/s, bursts of ${app.rateLimit.burst}. `,
+              h(
+                'span',
+                { class: 'hint' },
+                'Past it: HTTP 429, errorCode 500.003.02, Retry-After. Ask the operator to raise it before a load test.',
+              ),
+            ],
+      ),
     ),
   );
 }

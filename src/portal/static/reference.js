@@ -114,6 +114,18 @@ function intro(doc) {
     { class: 'ref-intro card' },
     h('h1', null, doc.info?.title ?? 'API reference'),
     h('p', null, doc.info?.description ?? ''),
+    (doc['x-malipo-notes'] ?? []).map((note) =>
+      h(
+        'section',
+        { class: 'ref-note' },
+        h('h2', null, note.title),
+        h(
+          'ul',
+          null,
+          note.items.map((item) => h('li', null, item)),
+        ),
+      ),
+    ),
     h(
       'dl',
       { class: 'fields' },

@@ -11,10 +11,14 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LedgerClient } from '../../../journal/client.ts';
 import { seedDemo } from '../../../payments/demo.ts';
+import { combineHooks } from '../../../payments/hooks.ts';
 import { defaultMarketConfig } from '../../../payments/market-config.ts';
 import { type PaymentsService, startPayments } from '../../../payments/service.ts';
+import type { RulesConfig } from '../../../risk/rules.ts';
+import { startRiskService } from '../../../risk/service.ts';
 import { stkPassword } from '../../stk-password.ts';
 import { formatCompactTimestamp } from '../../time.ts';
+import { darajaClientErrorHandler } from '../http.ts';
 import {
   createDarajaPlatform,
   type DarajaPlatform,
@@ -43,6 +47,10 @@ export interface ServerOptions {
   readonly dir?: string;
   /** The platform's clock (tokens, prompts); the payments service keeps the real one. */
   readonly clock?: { nowMs(): number };
+  /** Runs the real risk engine (rules only, no model) with these rules. */
+  readonly riskRules?: RulesConfig;
+  /** The payments service's hold bound (decision 0009). */
+  readonly holdTimeoutMs?: number;
 }
 
 export interface TestServer {
@@ -69,6 +77,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     ledger,
     market: defaultMarketConfig(),
     receiptKey: 'test-receipt-key-0123456789',
+    holdTimeoutMs: options.holdTimeoutMs,
   });
   await seedDemo(payments);
   const platform = await createDarajaPlatform({
@@ -81,7 +90,25 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     options: { ...options.platform, outbox: { ...FAST_OUTBOX, ...options.platform?.outbox } },
   });
   payments.context.deps.hooks = platform.hooks;
-  const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  if (options.riskRules !== undefined) {
+    const risk = await startRiskService({
+      ledger,
+      registry: payments.context.registry,
+      market: payments.context.market,
+      clock: { nowMs: () => Date.now() },
+      modelPath: null,
+      rules: options.riskRules,
+    });
+    payments.context.deps.hooks = combineHooks(
+      { assess: risk.engine.assess, committed: risk.engine.observe },
+      platform.hooks,
+    );
+  }
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1 << 20,
+    clientErrorHandler: darajaClientErrorHandler,
+  });
   platform.registerRoutes(app);
   await platform.start();
   const sandbox = await seedSandboxApp(platform);
