@@ -2,7 +2,7 @@
 // dependencies. `startServer` wires the real ones; tests call it with a temp data folder.
 
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { registerLedgerAdminRoutes } from '../admin/ledger-routes.ts';
 import {
   createDarajaPlatform,
@@ -14,6 +14,12 @@ import { LiveTraffic } from '../forecast/live.ts';
 import { registerForecastRoutes } from '../forecast/routes.ts';
 import { LedgerClient } from '../journal/client.ts';
 import { registerHealthRoutes } from '../ops/health.ts';
+import { instrument } from '../ops/instrument.ts';
+import { createLogger, type Logger, logDestination } from '../ops/log.ts';
+import { createAppMetrics, processRegistry } from '../ops/metrics.ts';
+import { registerMetricsRoute } from '../ops/metrics-route.ts';
+import { requestIdFrom } from '../ops/request-context.ts';
+import { type OpsSources, registerScrapeGauges } from '../ops/sources.ts';
 import { seedDemo } from '../payments/demo.ts';
 import { combineHooks } from '../payments/hooks.ts';
 import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config.ts';
@@ -42,11 +48,15 @@ export interface RunningServer {
   /** The ready sandbox app (keys, shortcode, passkey, initiator), when seeding the demo. */
   darajaSandbox: SandboxApp | null;
   risk: RiskService;
+  log: Logger;
   close(): Promise<void>;
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const ledger = await LedgerClient.open({ journal: config.journal });
+  const log = createLogger({ level: config.logLevel, destination: logDestination(config.logFile) });
+  const registry = config.metrics ? processRegistry('main') : null;
+  const metrics = registry === null ? null : createAppMetrics(registry);
+  const ledger = await LedgerClient.open({ journal: config.journal, metrics: config.metrics });
   const market =
     config.marketFile === null ? defaultMarketConfig() : loadMarketConfig(config.marketFile);
   const live = new LiveTraffic({
@@ -54,8 +64,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     snapshotPath: join(config.dataDir, 'traffic.json'),
     utcOffsetMinutes: market.utcOffsetMinutes,
     onAlert: (anomaly, state) =>
-      console.warn(
-        `malipo: traffic ${anomaly.kind} ${state} (${Math.round(anomaly.peakDeviationFraction * 100)} % from forecast)`,
+      log.warn(
+        { kind: anomaly.kind, state, deviation: anomaly.peakDeviationFraction },
+        `traffic ${anomaly.kind} ${state} (${Math.round(anomaly.peakDeviationFraction * 100)} % from forecast)`,
       ),
   });
   const hooks = combineHooks({ committed: (txn) => live.record(txn.timestampMs) });
@@ -82,16 +93,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     clock,
     modelPath: config.riskModel,
   });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    loggerInstance: log as FastifyBaseLogger,
+    // One line per request from ops/instrument.ts instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
+  });
+  const ops = instrument(app, log, metrics);
   // The platform needs the payments service, and payments need its hooks: install them now.
   // Every money movement is scored by the one risk engine before it commits.
   payments.context.deps.hooks = combineHooks(
     hooks,
-    { assess: risk.engine.assess, committed: risk.engine.observe },
+    { assess: ops.assess(risk.engine.assess), committed: risk.engine.observe },
     daraja.hooks,
+    ops.hooks,
   );
   const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
   const darajaSandbox = config.sandbox && config.seedDemo ? await seedSandboxApp(daraja) : null;
-  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
   registerHealthRoutes(app, { ledger, journalKind: config.journal.kind });
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
@@ -120,12 +139,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     stateFile: join(config.dataDir, 'sms-outbox.db'),
     senderId: market.sms.senderId,
   });
+  ops.watchOutbox(sms);
+  ops.watchOutbox(daraja.outbox);
+  const sources: OpsSources = {
+    ledger,
+    payments,
+    live,
+    outboxes: [daraja.outbox, sms],
+    journalKind: config.journal.kind,
+    capacityTps: config.capacityTps,
+    clock,
+  };
+  if (registry !== null) registerScrapeGauges(registry, sources);
+  registerMetricsRoute(app, {
+    registry,
+    ledger,
+    tokens: [config.metricsToken, config.adminToken],
+  });
   await sms.start();
   await daraja.start();
   const daily = startDailyJobs(payments);
   ledger.on('fatal', (error: Error) => {
     // The writer stopped: memory may be ahead of the journal. Exit so a supervisor restarts us
     // and recovery rebuilds exactly the committed state.
+    log.fatal({ error: error.message }, 'ledger writer stopped; exiting');
+    log.flush();
     console.error(`malipo: ${error.message}; exiting`);
     process.exit(70);
   });
@@ -138,6 +176,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     seededDemo,
     darajaSandbox,
     risk,
+    log,
     async close() {
       clearInterval(daily);
       live.close();
@@ -146,6 +185,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await sms.stop();
       await gateway.close();
       await ledger.close();
+      log.flush();
     },
   };
 }
