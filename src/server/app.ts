@@ -13,6 +13,7 @@ import {
 import { LiveTraffic } from '../forecast/live.ts';
 import { registerForecastRoutes } from '../forecast/routes.ts';
 import { LedgerClient } from '../journal/client.ts';
+import { registerConsoleRoutes } from '../ops/console-routes.ts';
 import { registerHealthRoutes } from '../ops/health.ts';
 import { instrument } from '../ops/instrument.ts';
 import { createLogger, type Logger, logDestination } from '../ops/log.ts';
@@ -20,6 +21,7 @@ import { createAppMetrics, processRegistry } from '../ops/metrics.ts';
 import { registerMetricsRoute } from '../ops/metrics-route.ts';
 import { requestIdFrom } from '../ops/request-context.ts';
 import { type OpsSources, registerScrapeGauges } from '../ops/sources.ts';
+import { createSummary } from '../ops/summary.ts';
 import { seedDemo } from '../payments/demo.ts';
 import { combineHooks } from '../payments/hooks.ts';
 import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config.ts';
@@ -156,6 +158,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ledger,
     tokens: [config.metricsToken, config.adminToken],
   });
+  const summary = createSummary(registry, sources);
+  registerConsoleRoutes(app, { sources, summary, adminToken: config.adminToken });
   await sms.start();
   await daraja.start();
   const daily = startDailyJobs(payments);
@@ -179,6 +183,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log,
     async close() {
       clearInterval(daily);
+      summary.close();
       live.close();
       await app.close();
       await daraja.close();
