@@ -6,11 +6,13 @@
 // Without /usr/bin/chromium (or MALIPO_CHROMIUM_PATH) the test skips, unless
 // MALIPO_REQUIRE_BROWSER=1 (CI), where it fails. MALIPO_OPS_SCREENSHOT=<file.png> saves the page.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { TrafficRecorder } from '../forecast/recorder.ts';
+import { createTrafficGenerator } from '../forecast/synthetic.ts';
 import { type RunningServer, startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { AUDIT_STREAM } from './audit.ts';
@@ -43,6 +45,7 @@ describe('operator console in a browser', { timeout: 240_000 }, () => {
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), 'malipo-ops-browser-'));
+    seedTrafficHistory(dir);
     let server: RunningServer | undefined;
     let browser: Browser | undefined;
     const pageErrors: string[] = [];
@@ -71,6 +74,20 @@ describe('operator console in a browser', { timeout: 240_000 }, () => {
     }
   });
 });
+
+/** Demo-sized traffic history (the synthetic M-Pesa-scale profile ÷ 1,000: about 1 tx/s by day). */
+const HISTORY_SCALE = 1_000;
+const MINUTE_MS = 60_000;
+
+function seedTrafficHistory(dir: string): void {
+  const minutes = 4 * 7 * 1440;
+  const startMs = (Math.floor(Date.now() / MINUTE_MS) - minutes) * MINUTE_MS;
+  const counts = createTrafficGenerator().generateMinuteCounts({ startMs, minutes, seed: 12 });
+  const recorder = new TrafficRecorder({ weeksMax: 8 });
+  for (let m = 0; m < minutes; m++)
+    recorder.record(startMs + m * MINUTE_MS, Math.round(counts[m] / HISTORY_SCALE));
+  writeFileSync(join(dir, 'traffic.json'), JSON.stringify(recorder.toJSON()));
+}
 
 async function admin(server: RunningServer, path: string, body?: unknown) {
   const response = await fetch(`${server.url}${path}`, {
@@ -115,6 +132,10 @@ async function signIn(page: Page): Promise<void> {
   await page.click('#signin button[type=submit]');
   await waitText(page, '#connection', (text) => text.startsWith('live'));
   await waitText(page, '#capacity', (text) => text === '350.0');
+  // Four weeks of history: the forecast band is there, in figures and on the chart.
+  await waitText(page, '#forecast-expected', (text) => Number(text) > 0);
+  await waitText(page, '#forecast-band', (text) => /^band \d/.test(text));
+  await page.locator('#tps-chart path.band').waitFor({ state: 'attached' });
 }
 
 async function checkTpsMoves(page: Page, server: RunningServer): Promise<void> {

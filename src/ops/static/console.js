@@ -132,7 +132,8 @@ function drawChart() {
   const svg = $('tps-chart');
   const ns = 'http://www.w3.org/2000/svg';
   const top = Math.max(1, ...history.map((h) => Math.max(h.tps, h.forecast?.upper ?? 0))) * 1.15;
-  const x = (i) => (i / (HISTORY_POINTS - 1)) * 600;
+  // Newest at the right edge; the chart fills leftwards as snapshots arrive.
+  const x = (i) => ((HISTORY_POINTS - history.length + i) / (HISTORY_POINTS - 1)) * 600;
   const y = (v) => 120 - (v / top) * 115;
   const path = (points) =>
     points.map(([px, py], i) => `${i ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`).join('');
