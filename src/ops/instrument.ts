@@ -4,7 +4,6 @@
 // instruments exist and the hooks only keep the request context the logs need.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
 import type { Outbox } from '../outbox/index.ts';
 import type { TransactionRecord } from '../payments/chains.ts';
 import type { PaymentsHooks } from '../payments/context.ts';
@@ -148,5 +147,3 @@ function remember(traces: Map<string, string>, txn: TransactionRecord, reqId: st
     traces.set(id, reqId);
   }
 }
-
-export type { Registry };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type RunningServer, startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { createAppMetrics, exposition, processRegistry } from './metrics.ts';
 import { parsePrometheusText, seriesValue } from './testing/prom-text.ts';
 
 const ADMIN = 'ops-metrics-admin-token';
@@ -54,7 +55,8 @@ describe('/metrics', { timeout: 120_000 }, () => {
   };
 
   it('parses strictly, covers both processes, and moves with real traffic', async () => {
-    const server = await start({ MALIPO_CAPACITY_TPS: '350' });
+    // Rules only: the model's verdicts depend on the time of day, the rules' do not.
+    const server = await start({ MALIPO_CAPACITY_TPS: '350', MALIPO_RISK_MODEL: 'none' });
     assert.equal((await scrape(server, 'wrong')).status, 401);
     const before = await scrape(server);
     assert.equal(before.status, 200);
@@ -76,8 +78,7 @@ describe('/metrics', { timeout: 120_000 }, () => {
     const api = '/admin/transactions/send-money';
     const moved = (name: string, labels: Record<string, string> = {}) =>
       seriesValue(a, name, labels) - seriesValue(b, name, labels);
-    // Repeated sends to one recipient make the fraud model hold some: each payment is either
-    // committed (allowed) or held for review, and the figures must say which.
+    // Each payment is either committed (allowed) or held for review, and the figures say which.
     const allowed = moved('malipo_risk_decisions_total', { outcome: 'allow' });
     const held = moved('malipo_risk_decisions_total', { outcome: 'hold' });
     assert.ok(allowed >= 1);
@@ -105,6 +106,32 @@ describe('/metrics', { timeout: 120_000 }, () => {
     assert.equal(await sendMoney(server, 10_000), 200);
     assert.equal((await scrape(server)).status, 404);
     assert.deepEqual(await server.ledger.metrics(), []);
+  });
+});
+
+describe('merging processes', () => {
+  it('keeps each process apart by its label and sums what two reports of one process share', async () => {
+    // Two channel processes of the coming topology, each with its own registry.
+    const channels = ['channel-1', 'channel-2'].map((name) => {
+      const registry = processRegistry(name);
+      return { registry, metrics: createAppMetrics(registry) };
+    });
+    channels[0].metrics.committed.inc({ type: 'send_money' }, 3);
+    channels[1].metrics.committed.inc({ type: 'send_money' }, 4);
+    channels[1].metrics.duration.observe({ api: '/x', method: 'POST' }, 0.02);
+    const reports = await Promise.all(channels.map((c) => c.registry.getMetricsAsJSON()));
+    const merged = parsePrometheusText((await exposition(reports)).text);
+    const committed = 'malipo_transactions_committed_total';
+    assert.equal(seriesValue(merged, committed, { process: 'channel-1' }), 3);
+    assert.equal(seriesValue(merged, committed, { process: 'channel-2' }), 4);
+    assert.equal(seriesValue(merged, committed), 7);
+    assert.equal(
+      seriesValue(merged, 'malipo_http_request_duration_seconds_count', { process: 'channel-2' }),
+      1,
+    );
+    // The same process reported twice (e.g. resent after a timeout) sums, as counters must.
+    const twice = parsePrometheusText((await exposition([reports[0], reports[0]])).text);
+    assert.equal(seriesValue(twice, committed, { process: 'channel-1' }), 6);
   });
 });
 

@@ -70,10 +70,12 @@ function parseSample(line: string, where: string): Sample {
   return { name: match[1], labels: parseLabels(match[3] ?? '', where), value };
 }
 
+/** Prometheus reads values with Go's ParseFloat: NaN and Inf in any case (prom-client writes 'Nan'). */
 function parseValue(raw: string, where: string): number {
-  if (raw === '+Inf') return Number.POSITIVE_INFINITY;
-  if (raw === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (raw === 'NaN') return Number.NaN;
+  const lower = raw.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY;
+  if (lower === 'nan') return Number.NaN;
   const value = Number(raw);
   if (raw === '' || Number.isNaN(value)) throw new Error(`bad value, ${where}`);
   return value;
