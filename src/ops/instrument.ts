@@ -39,12 +39,17 @@ export function instrument(
     const api = request.routeOptions.url ?? '(unmatched)';
     requestContext.run(newRequestContext(request.id, api), done);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback-style hooks: an async hook costs a promise per request for nothing here.
+  app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     if (metrics !== null && reply.statusCode >= 400) errorCodeOf(request, reply, payload, metrics);
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => answered(request, reply, log, metrics));
+  const series = metrics === null ? null : seriesCache(metrics);
+  app.addHook('onResponse', (request, reply, done) => {
+    answered(request, reply, log, series);
+    done();
+  });
   return {
     hooks: {
       committed(txn: TransactionRecord) {
@@ -102,11 +107,42 @@ export function instrument(
   };
 }
 
+/** Most series kept per instrument (routes × methods × statuses is bounded; this bounds it twice). */
+const SERIES_CACHED_MAX = 2_048;
+
+/**
+ * prom-client hashes a label object on every call; the per-request series are looked up by a
+ * string key instead, and the labelled child reused.
+ */
+function seriesCache(metrics: AppMetrics) {
+  const requests = new Map<string, ReturnType<AppMetrics['requests']['labels']>>();
+  const durations = new Map<string, ReturnType<AppMetrics['duration']['labels']>>();
+  const stages = new Map<string, ReturnType<AppMetrics['stage']['labels']>>();
+  const get = <T>(cache: Map<string, T>, key: string, make: () => T): T => {
+    let child = cache.get(key);
+    if (child === undefined) {
+      child = make();
+      if (cache.size < SERIES_CACHED_MAX) cache.set(key, child);
+    }
+    return child;
+  };
+  return {
+    request: (api: string, method: string, status: string) =>
+      get(requests, `${api} ${method} ${status}`, () =>
+        metrics.requests.labels({ api, method, status }),
+      ),
+    duration: (api: string, method: string) =>
+      get(durations, `${api} ${method}`, () => metrics.duration.labels({ api, method })),
+    stage: (api: string, stage: string) =>
+      get(stages, `${api} ${stage}`, () => metrics.stage.labels({ api, stage })),
+  };
+}
+
 function answered(
   request: FastifyRequest,
   reply: FastifyReply,
   log: Logger,
-  metrics: AppMetrics | null,
+  series: ReturnType<typeof seriesCache> | null,
 ): void {
   const ctx = requestContext.getStore();
   const nowMs = performance.now();
@@ -117,13 +153,13 @@ function answered(
     { method: request.method, api, status, ms: Math.round(seconds * 10_000) / 10 },
     'request',
   );
-  if (metrics === null) return;
-  metrics.requests.inc({ api, method: request.method, status: String(status) });
-  metrics.duration.observe({ api, method: request.method }, seconds);
+  if (series === null) return;
+  series.request(api, request.method, String(status)).inc();
+  series.duration(api, request.method).observe(seconds);
   const stages = ctx === undefined ? null : stageSeconds(ctx, nowMs);
   if (stages !== null)
     for (let i = 0; i < PAYMENT_STAGES.length; i++)
-      metrics.stage.observe({ api, stage: PAYMENT_STAGES[i] }, stages[i]);
+      series.stage(api, PAYMENT_STAGES[i]).observe(stages[i]);
 }
 
 function errorCodeOf(
