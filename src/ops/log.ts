@@ -43,8 +43,11 @@ export interface LogOptions {
   destination?: DestinationStream;
 }
 
-/** A file path, or '-' for stdout; written asynchronously (flushed on close). */
-export function logDestination(path: string): DestinationStream {
+/**
+ * A file path, or '-' for stdout; written asynchronously (flushed on close). The file is not
+ * bounded by us: rotate it with logrotate and send SIGHUP, on which the server reopens it.
+ */
+export function logDestination(path: string): ReturnType<typeof pino.destination> {
   return path === '-'
     ? pino.destination({ dest: 1, sync: false })
     : pino.destination({ dest: path, sync: false, mkdir: true });

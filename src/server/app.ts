@@ -55,7 +55,11 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const log = createLogger({ level: config.logLevel, destination: logDestination(config.logFile) });
+  const logFile = logDestination(config.logFile);
+  const log = createLogger({ level: config.logLevel, destination: logFile });
+  // logrotate moves the file, then SIGHUP: write to a new file of the same name from now on.
+  const reopenLog = () => logFile.reopen();
+  if (config.logFile !== '-') process.on('SIGHUP', reopenLog);
   const registry = config.metrics ? processRegistry('main') : null;
   const metrics = registry === null ? null : createAppMetrics(registry);
   const ledger = await LedgerClient.open({ journal: config.journal, metrics: config.metrics });
@@ -190,6 +194,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await sms.stop();
       await gateway.close();
       await ledger.close();
+      process.off('SIGHUP', reopenLog);
       log.flush();
     },
   };
