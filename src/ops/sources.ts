@@ -168,6 +168,11 @@ export function registerScrapeGauges(registry: Registry, sources: OpsSources): v
       set({ bound: 'capacity_needed' }, f.capacityNeeded);
     },
   );
+  registerCapacityGauges(registry, sources);
+}
+
+/** The provisioned capacity and the shards, read at scrape time. */
+function registerCapacityGauges(registry: Registry, sources: OpsSources): void {
   // Exported only when configured: a made-up capacity would raise or hide the capacity alert.
   const capacity = sources.capacityTps;
   if (capacity !== null)
