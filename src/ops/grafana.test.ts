@@ -156,6 +156,7 @@ describe('Grafana dashboards and Prometheus rules', { timeout: 120_000 }, () => 
     for (const rule of rules())
       for (const metric of metricsIn(rule.expr)) used.set(metric, rule.alert);
     assert.ok(used.size >= 15);
+    for (const expr of allExpressions()) assertBalanced(expr);
     for (const [metric, where] of used)
       assert.ok(
         SYNTHESIZED.has(metric) || exported(metric),
@@ -163,6 +164,27 @@ describe('Grafana dashboards and Prometheus rules', { timeout: 120_000 }, () => 
       );
   });
 });
+
+function allExpressions(): string[] {
+  const panels = dashboards().flatMap(({ dashboard }) => dashboard.panels as Panel[]);
+  return [
+    ...panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+    ...rules().map((r) => r.expr),
+  ];
+}
+
+/** Without promtool here, at least: brackets pair up and quotes close (a typo Grafana shows as an error). */
+function assertBalanced(expr: string): void {
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  const open: string[] = [];
+  const withoutStrings = expr.replace(/"[^"]*"/g, '""');
+  assert.equal((withoutStrings.match(/"/g) ?? []).length % 2, 0, `unclosed quote: ${expr}`);
+  for (const c of withoutStrings) {
+    if (c === '(' || c === '[' || c === '{') open.push(c);
+    else if (c in pairs) assert.equal(open.pop(), pairs[c], `unbalanced '${c}': ${expr}`);
+  }
+  assert.deepEqual(open, [], `unclosed bracket: ${expr}`);
+}
 
 /** Panels must not cover each other (Grafana would push them around and hide the layout's intent). */
 function assertNoOverlap(name: string, panels: Panel[]): void {
