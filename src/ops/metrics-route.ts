@@ -18,9 +18,15 @@ export interface MetricsRouteDeps {
   tokens: string[];
 }
 
-/** Every process's metrics as registry JSON: this one's, then the writer thread's. */
+/**
+ * Every process's metrics as registry JSON: this one's, then the writer thread's. A writer that
+ * does not answer leaves its part out rather than failing the scrape (shard_up says it is down).
+ */
 export async function collectAll(registry: Registry, ledger: LedgerClient): Promise<MetricsJson[]> {
-  const [main, writer] = await Promise.all([registry.getMetricsAsJSON(), ledger.metrics()]);
+  const [main, writer] = await Promise.all([
+    registry.getMetricsAsJSON(),
+    ledger.metrics().catch((): MetricsJson => []),
+  ]);
   return [main, writer];
 }
 
