@@ -101,6 +101,16 @@ describe('/metrics', { timeout: 120_000 }, () => {
     assert.ok(moved('malipo_ledger_batch_transfers_sum') >= payments);
   });
 
+  it('still answers when the writer has stopped, and says the shard is down', async () => {
+    const server = await start();
+    await server.ledger.close();
+    const scraped = await scrape(server);
+    assert.equal(scraped.status, 200);
+    const families = parsePrometheusText(scraped.text);
+    assert.equal(seriesValue(families, 'malipo_shard_up', { shard: '0' }), 0);
+    assert.equal(families.get('malipo_ledger_commits_total'), undefined);
+  });
+
   it('is gone with MALIPO_METRICS=off, and the writer keeps no registry', async () => {
     const server = await start({ MALIPO_METRICS: 'off' });
     assert.equal(await sendMoney(server, 10_000), 200);
