@@ -34,6 +34,7 @@ export interface OpsSnapshot {
   windowSeconds: number;
   /** Committed transactions per second over the window (null with metrics off). */
   tps: number | null;
+  /** Requests answered per second, and their latency, leaving out the console's and /metrics. */
   requestsPerSecond: number | null;
   latencySeconds: { p50: number; p95: number; p99: number } | null;
   /** Errors counted in the window, most frequent first. */
@@ -90,6 +91,12 @@ export function createSummary(registry: Registry | null, sources: OpsSources): S
   };
 }
 
+/** The console's own polling and Prometheus's scrapes are not the traffic the operator watches. */
+function watching(value: MetricValue<string>): boolean {
+  const api = String(value.labels.api ?? '');
+  return api === '/metrics' || api.startsWith('/ops');
+}
+
 async function valuesOf(registry: Registry, name: string): Promise<MetricValue<string>[]> {
   const metric = registry.getSingleMetric(`${METRICS_PREFIX}${name}`);
   return metric === undefined ? [] : (await metric.get()).values;
@@ -104,6 +111,7 @@ async function sampleOf(registry: Registry, atMs: number): Promise<Sample> {
   ]);
   const buckets = new Map<number, number>();
   for (const v of durations) {
+    if (watching(v)) continue;
     // Histogram values carry their sample name (…_bucket, _sum, _count) beside the labels.
     const sampleName = (v as MetricValue<string> & { metricName?: string }).metricName;
     if (sampleName?.endsWith('_bucket') !== true) continue;
@@ -116,7 +124,8 @@ async function sampleOf(registry: Registry, atMs: number): Promise<Sample> {
     errorCounts.set(key, (errorCounts.get(key) ?? 0) + v.value);
   }
   const sum = (values: MetricValue<string>[]) => values.reduce((total, v) => total + v.value, 0);
-  return { atMs, committed: sum(committed), requests: sum(requests), buckets, errors: errorCounts };
+  const served = requests.filter((v) => !watching(v));
+  return { atMs, committed: sum(committed), requests: sum(served), buckets, errors: errorCounts };
 }
 
 type WindowFigures = Pick<
