@@ -10,6 +10,7 @@ import { loadConfig } from '../server/config.ts';
 import { forecastCommand } from './forecast.ts';
 import { phoneCommand } from './phone.ts';
 import { runSimulateCommand } from './simulate.ts';
+import { runStatusCommand } from './status.ts';
 import { runStkCommand } from './stk.ts';
 import { runTrainCommand } from './train.ts';
 
@@ -23,6 +24,7 @@ commands:
                                   with MALIPO_MODE=production)
   phone <msisdn> [--url http://127.0.0.1:8080] [--code '*334#']   a handset on the USSD menu
   forecast [--url http://127.0.0.1:8080] [--data DIR]              the next 24 h of traffic and capacity
+  status [--url URL] [--data DIR] [--json]                         health: throughput, latency, errors, outbox, reviews, shards
   stk approve|cancel|pending …                                     answer an STK push prompt (see malipo stk --help)
   simulate [--url URL --rate N --duration S --seed N --labels FILE] a population driving USSD and Daraja (see --help)
   simulate --offline --seed N --days D --out FILE                  labelled transactions for training
@@ -55,6 +57,9 @@ async function serve(args: string[]): Promise<void> {
   );
   console.log(`  risk engine: ${describeRiskMode(config.riskMode, config.sandbox)}`);
   console.log(`  admin API token: ${config.adminToken}  (Authorization: Bearer <token>)`);
+  console.log(
+    `  operator console: ${server.url}/ops   metrics: ${server.url}/metrics (scrape token in ${config.dataDir}/metrics-token)`,
+  );
   if (config.seedDemo) {
     console.log(server.seededDemo ? '  demo world seeded:' : '  demo world:');
     console.log(describeDemo());
@@ -96,6 +101,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'stk':
       process.exitCode = await runStkCommand(rest);
+      return;
+    case 'status':
+      process.exitCode = await runStatusCommand(rest);
       return;
     case 'help':
     case '--help':

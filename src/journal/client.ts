@@ -17,6 +17,7 @@ import {
   type TransferResult,
   transferResultCodes,
 } from '../ledger/model.ts';
+import type { MetricsJson } from '../ops/metrics.ts';
 import type {
   AccountTransfer,
   AccountTransfersQuery,
@@ -211,6 +212,11 @@ export class LedgerClient extends EventEmitter {
     return this.read({ kind: 'stats' });
   }
 
+  /** The writer thread's Prometheus metrics as registry JSON (empty unless opened with metrics). */
+  metrics(): Promise<MetricsJson> {
+    return this.read({ kind: 'metrics' });
+  }
+
   /** Commits what is queued, writes a checkpoint and stops the writer. */
   async close(): Promise<void> {
     if (this.stopped !== null || this.closing) return;
@@ -356,6 +362,7 @@ function workerConfig(options: LedgerClientOptions): WorkerConfig {
     checkInvariantsEveryBatch: options.checkInvariantsEveryBatch,
     resolvedPendingsMax: options.resolvedPendingsMax,
     tickIntervalMs: options.tickIntervalMs,
+    metrics: options.metrics,
   };
 }
 

@@ -15,6 +15,8 @@ export interface WorkerConfig {
   resolvedPendingsMax?: number;
   /** How often the writer wakes to expire pending transfers and checkpoint when idle. */
   tickIntervalMs?: number;
+  /** Keep Prometheus metrics in the writer's thread (off: MALIPO_METRICS=off). */
+  metrics?: boolean;
 }
 
 export type WireOp =
@@ -48,7 +50,8 @@ export type ReadRequest =
   | { kind: 'latestRecords'; stream: string; limit: number }
   | { kind: 'scanTransfers'; afterTimestamp: number; limit: number }
   | { kind: 'scanExpiries'; afterTimestamp: number; limit: number }
-  | { kind: 'stats' };
+  | { kind: 'stats' }
+  | { kind: 'metrics' };
 
 export type ToWorker =
   | { type: 'submit'; id: number; ops: WireOp[] }

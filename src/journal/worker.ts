@@ -3,6 +3,7 @@
 // stalls the HTTP event loop.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { createWriterMetrics, type WriterMetrics } from './metrics.ts';
 import { openJournal } from './open.ts';
 import type {
   FromWorker,
@@ -22,9 +23,11 @@ async function main(): Promise<void> {
   const send = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     port.postMessage(message, transfer);
   let writer: Writer;
+  const metrics = config.metrics === true ? createWriterMetrics() : null;
   try {
+    const journal = await openJournal(config.journal);
     writer = await Writer.open({
-      journal: await openJournal(config.journal),
+      journal: metrics === null ? journal : metrics.meter(journal),
       checkpointAccountsPerBatch: config.checkpointAccountsPerBatch,
       checkInvariantsEveryBatch: config.checkInvariantsEveryBatch,
       resolvedPendingsMax: config.resolvedPendingsMax,
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
         send({ type: 'submitted', id: message.id, result: wire }, buffersOf(wire));
       }, fatal);
     } else if (message.type === 'read') {
-      read(writer, message.request).then(
+      read(writer, message.request, metrics).then(
         (value) => send({ type: 'read', id: message.id, value }),
         (error: Error) => send({ type: 'error', id: message.id, message: error.message }),
       );
@@ -84,7 +87,11 @@ function buffersOf(wire: WireBatchResult): ArrayBuffer[] {
   ] as ArrayBuffer[];
 }
 
-function read(writer: Writer, request: ReadRequest): Promise<unknown> {
+function read(
+  writer: Writer,
+  request: ReadRequest,
+  metrics: WriterMetrics | null,
+): Promise<unknown> {
   switch (request.kind) {
     case 'lookupAccounts':
       return writer.lookupAccounts(request.ids);
@@ -104,6 +111,8 @@ function read(writer: Writer, request: ReadRequest): Promise<unknown> {
       return writer.scanExpiries(request.afterTimestamp, request.limit);
     case 'stats':
       return writer.getStats();
+    case 'metrics':
+      return metrics === null ? Promise.resolve([]) : metrics.json();
   }
 }
 

@@ -18,6 +18,7 @@ export {
 } from './model.ts';
 export { backoffCapMs, backoffDelayMs } from './retry.ts';
 export {
+  type AttemptListener,
   createOutbox,
   OUTBOX_DEFAULTS,
   type Outbox,

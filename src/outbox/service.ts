@@ -24,6 +24,7 @@ import {
   type Deliverer,
   type DeliveriesQuery,
   type Delivery,
+  type DeliveryStatus,
   ENDPOINT_CHARS_MAX,
   type NextState,
   type OutboxStats,
@@ -101,7 +102,16 @@ export interface Outbox {
   deliveries(query: DeliveriesQuery): Delivery[];
   replay(seq: number): ReplayResult;
   replayDead(limit?: number): number;
+  /** Tells `listener` of every finished attempt (metrics, logs); returns the unsubscribe. */
+  onAttempt(listener: AttemptListener): () => void;
 }
+
+/** A finished attempt: the record, its result, and what the message became. */
+export type AttemptListener = (
+  record: StoredRecord | null,
+  result: AttemptResult,
+  status: DeliveryStatus,
+) => void;
 
 export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
   pollIntervalMs: 100,
@@ -157,6 +167,7 @@ class OutboxEngine implements Outbox {
   private readonly inFlight = new Map<number, { endpoint: string; done: Promise<void> }>();
   private readonly endpointLoad = new Map<string, number>();
   private readonly records = new Map<number, StoredRecord>();
+  private readonly attemptListeners = new Set<AttemptListener>();
   private state: 'created' | 'running' | 'stopped' = 'created';
   private tailDone: Promise<void> = Promise.resolve();
   private wakeTail: (() => void) | null = null;
@@ -222,6 +233,11 @@ class OutboxEngine implements Outbox {
 
   wake(): void {
     this.wakeTail?.();
+  }
+
+  onAttempt(listener: AttemptListener): () => void {
+    this.attemptListeners.add(listener);
+    return () => this.attemptListeners.delete(listener);
   }
 
   async stats(): Promise<OutboxStats> {
@@ -487,6 +503,8 @@ class OutboxEngine implements Outbox {
             this.random,
           );
     this.store.finish(claimed.seq, claimed.attempt, result, next, now);
+    for (const listener of this.attemptListeners)
+      listener('record' in record ? record.record : null, result, next.status);
     if (next.status !== 'pending') {
       this.records.delete(claimed.seq);
       if (this.openCounted !== null)

@@ -2,7 +2,7 @@
 // dependencies. `startServer` wires the real ones; tests call it with a temp data folder.
 
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { registerLedgerAdminRoutes } from '../admin/ledger-routes.ts';
 import {
   createDarajaPlatform,
@@ -14,7 +14,15 @@ import {
 import { LiveTraffic } from '../forecast/live.ts';
 import { registerForecastRoutes } from '../forecast/routes.ts';
 import { LedgerClient } from '../journal/client.ts';
+import { registerConsoleRoutes } from '../ops/console-routes.ts';
 import { registerHealthRoutes } from '../ops/health.ts';
+import { instrument } from '../ops/instrument.ts';
+import { createLogger, type Logger, logDestination } from '../ops/log.ts';
+import { createAppMetrics, processRegistry } from '../ops/metrics.ts';
+import { registerMetricsRoute } from '../ops/metrics-route.ts';
+import { requestIdFrom } from '../ops/request-context.ts';
+import { type OpsSources, registerScrapeGauges } from '../ops/sources.ts';
+import { createSummary } from '../ops/summary.ts';
 import { seedDemo } from '../payments/demo.ts';
 import { combineHooks } from '../payments/hooks.ts';
 import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config.ts';
@@ -44,6 +52,7 @@ export interface RunningServer {
   /** The ready sandbox app (keys, shortcode, passkey, initiator), when seeding the demo. */
   darajaSandbox: SandboxApp | null;
   risk: RiskService;
+  log: Logger;
   close(): Promise<void>;
 }
 
@@ -56,7 +65,14 @@ export async function startServer(
   config: ServerConfig,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const ledger = await LedgerClient.open({ journal: config.journal });
+  const logFile = logDestination(config.logFile);
+  const log = createLogger({ level: config.logLevel, destination: logFile });
+  // logrotate moves the file, then SIGHUP: write to a new file of the same name from now on.
+  const reopenLog = () => logFile.reopen();
+  if (config.logFile !== '-') process.on('SIGHUP', reopenLog);
+  const registry = config.metrics ? processRegistry('main') : null;
+  const metrics = registry === null ? null : createAppMetrics(registry);
+  const ledger = await LedgerClient.open({ journal: config.journal, metrics: config.metrics });
   const market =
     config.marketFile === null ? defaultMarketConfig() : loadMarketConfig(config.marketFile);
   const live = new LiveTraffic({
@@ -64,8 +80,9 @@ export async function startServer(
     snapshotPath: join(config.dataDir, 'traffic.json'),
     utcOffsetMinutes: market.utcOffsetMinutes,
     onAlert: (anomaly, state) =>
-      console.warn(
-        `malipo: traffic ${anomaly.kind} ${state} (${Math.round(anomaly.peakDeviationFraction * 100)} % from forecast)`,
+      log.warn(
+        { kind: anomaly.kind, state, deviation: anomaly.peakDeviationFraction },
+        `traffic ${anomaly.kind} ${state} (${Math.round(anomaly.peakDeviationFraction * 100)} % from forecast)`,
       ),
   });
   const hooks = combineHooks({ committed: (txn) => live.record(txn.timestampMs) });
@@ -94,6 +111,16 @@ export async function startServer(
     clock,
     modelPath: config.riskModel,
   });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    loggerInstance: log as FastifyBaseLogger,
+    // One line per request from ops/instrument.ts instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
+    // Headers too large and malformed requests, in Daraja's error shape (node answers them first).
+    clientErrorHandler: darajaClientErrorHandler,
+  });
+  const ops = instrument(app, log, metrics);
   // The platform needs the payments service, and payments need its hooks: install them now.
   // Every money movement is scored by the one risk engine before it commits, as the risk mode
   // says (enforced, recorded in shadow, or not at all); features learn in every mode, so
@@ -104,17 +131,12 @@ export async function startServer(
   });
   payments.context.deps.hooks = combineHooks(
     hooks,
-    { ...(assess === null ? {} : { assess }), committed: risk.engine.observe },
+    { ...(assess === null ? {} : { assess: ops.assess(assess) }), committed: risk.engine.observe },
     daraja.hooks,
+    ops.hooks,
   );
   const seededDemo = config.seedDemo ? await seedDemo(payments) : false;
   const darajaSandbox = config.sandbox && config.seedDemo ? await seedSandboxApp(daraja) : null;
-  const app = Fastify({
-    bodyLimit: BODY_LIMIT_BYTES,
-    logger: false,
-    // Headers too large and malformed requests, in Daraja's error shape (node answers them first).
-    clientErrorHandler: darajaClientErrorHandler,
-  });
   registerHealthRoutes(app, { ledger, journalKind: config.journal.kind });
   registerLedgerAdminRoutes(app, { ledger, adminToken: config.adminToken });
   registerPaymentsAdminRoutes(app, { payments, adminToken: config.adminToken });
@@ -143,12 +165,33 @@ export async function startServer(
     stateFile: join(config.dataDir, 'sms-outbox.db'),
     senderId: market.sms.senderId,
   });
+  ops.watchOutbox(sms);
+  ops.watchOutbox(daraja.outbox);
+  const sources: OpsSources = {
+    ledger,
+    payments,
+    live,
+    outboxes: [daraja.outbox, sms],
+    journalKind: config.journal.kind,
+    capacityTps: config.capacityTps,
+    clock,
+  };
+  if (registry !== null) registerScrapeGauges(registry, sources);
+  registerMetricsRoute(app, {
+    registry,
+    ledger,
+    tokens: [config.metricsToken, config.adminToken],
+  });
+  const summary = createSummary(registry, sources);
+  registerConsoleRoutes(app, { sources, summary, adminToken: config.adminToken });
   await sms.start();
   await daraja.start();
   const daily = startDailyJobs(payments);
   ledger.on('fatal', (error: Error) => {
     // The writer stopped: memory may be ahead of the journal. Exit so a supervisor restarts us
     // and recovery rebuilds exactly the committed state.
+    log.fatal({ error: error.message }, 'ledger writer stopped; exiting');
+    log.flush();
     console.error(`malipo: ${error.message}; exiting`);
     process.exit(70);
   });
@@ -161,14 +204,18 @@ export async function startServer(
     seededDemo,
     darajaSandbox,
     risk,
+    log,
     async close() {
       clearInterval(daily);
+      summary.close();
       live.close();
       await app.close();
       await daraja.close();
       await sms.stop();
       await gateway.close();
       await ledger.close();
+      process.off('SIGHUP', reopenLog);
+      log.flush();
     },
   };
 }

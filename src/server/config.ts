@@ -35,6 +35,16 @@ export interface ServerConfig {
   darajaAppRate: { perSecond: number; burst: number } | null;
   /** How long a transaction held by the risk engine waits for an analyst; null: 10 minutes. */
   holdTimeoutMs: number | null;
+  /** Prometheus metrics on (default) or off (MALIPO_METRICS=off, to measure their cost). */
+  metrics: boolean;
+  /** Bearer token Prometheus scrapes /metrics with; it can do nothing else. */
+  metricsToken: string;
+  /** Log level (MALIPO_LOG_LEVEL): trace, debug, info (default), warn, error, silent. */
+  logLevel: string;
+  /** JSON log lines go here (MALIPO_LOG_FILE; default <data>/malipo.log; '-' is stdout). */
+  logFile: string;
+  /** Transactions per second the deployment is sized for (MALIPO_CAPACITY_TPS), if known. */
+  capacityTps: number | null;
 }
 
 export interface ConfigInput {
@@ -88,6 +98,11 @@ export function loadConfig(
     riskMode: riskModeFrom(input.riskMode, env.MALIPO_RISK_MODE, sandbox),
     darajaAppRate: appRateFrom(env),
     holdTimeoutMs: holdTimeoutFrom(env),
+    metrics: env.MALIPO_METRICS !== 'off',
+    metricsToken: env.MALIPO_METRICS_TOKEN ?? persistentSecret(dataDir, 'metrics-token'),
+    logLevel: env.MALIPO_LOG_LEVEL ?? 'info',
+    logFile: env.MALIPO_LOG_FILE ?? join(dataDir, 'malipo.log'),
+    capacityTps: env.MALIPO_CAPACITY_TPS ? Number(env.MALIPO_CAPACITY_TPS) : null,
   };
 }
 
