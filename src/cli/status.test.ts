@@ -31,7 +31,7 @@ describe('malipo status', { timeout: 180_000 }, () => {
     const server = await startServer(
       loadConfig(
         { dataDir: dir, host: '127.0.0.1', port: 0 },
-        { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_RISK_MODEL: 'none' },
+        { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_RISK_MODEL: 'none', MALIPO_RISK_MODE: 'enforce' },
       ),
     );
     try {

@@ -54,7 +54,12 @@ describe('operator console in a browser', { timeout: 240_000 }, () => {
         loadConfig(
           { dataDir: dir, host: '127.0.0.1', port: 0 },
           // Rules only (no model): which payments are held is then decided by the rules alone.
-          { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_CAPACITY_TPS: '350', MALIPO_RISK_MODEL: 'none' },
+          {
+            MALIPO_ADMIN_TOKEN: TOKEN,
+            MALIPO_CAPACITY_TPS: '350',
+            MALIPO_RISK_MODEL: 'none',
+            MALIPO_RISK_MODE: 'enforce',
+          },
         ),
       );
       browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -106,12 +111,12 @@ async function checkNoTokenNoData(page: Page, server: RunningServer): Promise<vo
   assert.equal(await page.locator('#console').isHidden(), true);
   for (const path of ['/ops/api/summary', '/ops/api/reviews', '/ops/api/audit', '/ops/api/events'])
     assert.equal((await fetch(`${server.url}${path}`)).status, 401, path);
-  // The audit log has no route that changes it.
+  // The audit log has no route that changes it: DELETE is a method the path does not allow.
   const edit = await fetch(`${server.url}/ops/api/audit`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${TOKEN}` },
   });
-  assert.equal(edit.status, 404);
+  assert.equal(edit.status, 405);
 }
 
 /** Waits (bounded by PAGE_WAIT_MS) until the element's text satisfies `ok`. */

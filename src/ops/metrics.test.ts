@@ -47,7 +47,12 @@ describe('/metrics', { timeout: 120_000 }, () => {
     const server = await startServer(
       loadConfig(
         { dataDir, port: 0, host: '127.0.0.1' },
-        { MALIPO_ADMIN_TOKEN: ADMIN, MALIPO_METRICS_TOKEN: SCRAPE, ...env },
+        {
+          MALIPO_ADMIN_TOKEN: ADMIN,
+          MALIPO_METRICS_TOKEN: SCRAPE,
+          MALIPO_RISK_MODE: 'enforce',
+          ...env,
+        },
       ),
     );
     servers.push(server);
