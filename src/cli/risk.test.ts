@@ -105,6 +105,48 @@ describe('malipo risk replay', () => {
     assert.equal(send.item.txn.timestampMs, Date.parse('2025-04-07T09:01:00Z'));
   });
 
+  test("a fraudster's own setup moves shape the features but are not scored, as in eval:fraud", {
+    timeout,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'malipo-replay-'));
+    try {
+      const path = join(dir, 'labelled.jsonl');
+      const txn = (kes: number, atMs: number) => ({
+        type: 'send_money',
+        from: { kind: 'customer', id: '254711000009' },
+        to: { kind: 'customer', id: '254711000001' },
+        amountCents: kes * 100,
+        timestampMs: atMs,
+      });
+      const at = Date.parse('2025-04-07T10:00:00Z');
+      const lines = [
+        {
+          item: {
+            kind: 'txn',
+            txn: txn(500, at),
+            label: { typology: 'wrong_send_scam', role: 'setup', campaign: 1 },
+          },
+        },
+        {
+          item: {
+            kind: 'txn',
+            txn: txn(700, at + 60_000),
+            label: { typology: 'wrong_send_scam', role: 'loss', campaign: 1 },
+          },
+        },
+      ];
+      await writeFile(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+      const { io } = collector();
+      const summary = await replayHistory(
+        { path, model: null, paysimStartMs: START, print: 'none' },
+        io,
+      );
+      assert.deepEqual([summary.transactions, summary.fraud], [1, 1]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('velocity is measured on the history time, not the wall clock', { timeout }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'malipo-replay-'));
     try {

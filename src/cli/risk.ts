@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { defaultMarketConfig } from '../payments/market-config.ts';
+import { UNSCORED_ROLES } from '../risk/dataset.ts';
 import { createRiskEngine } from '../risk/engine.ts';
 import { createFeatureStore } from '../risk/features.ts';
 import { readHistory } from '../risk/history.ts';
@@ -109,6 +110,12 @@ export async function replayHistory(options: ReplayOptions, io: ReplayIo): Promi
     } else {
       const { txn, label } = line.item;
       nowMs = txn.timestampMs;
+      // As eval:fraud: a fraudster placing his own money (role 'setup') shapes the features but is
+      // neither a loss nor legitimate behaviour.
+      if (label !== undefined && UNSCORED_ROLES.has(label.role)) {
+        engine.observe(txn);
+        continue;
+      }
       const decision = engine.assess(txn);
       engine.observe(txn);
       actions[decision.action] += 1;
