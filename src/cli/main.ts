@@ -9,6 +9,7 @@ import { startServer } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { forecastCommand } from './forecast.ts';
 import { phoneCommand } from './phone.ts';
+import { runRiskCommand } from './risk.ts';
 import { runSimulateCommand } from './simulate.ts';
 import { runStatusCommand } from './status.ts';
 import { runStkCommand } from './stk.ts';
@@ -29,6 +30,7 @@ commands:
   simulate [--url URL --rate N --duration S --seed N --labels FILE] a population driving USSD and Daraja (see --help)
   simulate --offline --seed N --days D --out FILE                  labelled transactions for training
   train [--from FILE] [--out models/fraud-model.json]              train the fraud model (XGBoost) (see --help)
+  risk replay FILE [--model FILE|none]                             a timestamped history (JSONL, CSV, PaySim) through the risk engine
 `;
 
 async function serve(args: string[]): Promise<void> {
@@ -104,6 +106,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'status':
       process.exitCode = await runStatusCommand(rest);
+      return;
+    case 'risk':
+      process.exitCode = await runRiskCommand(rest);
       return;
     case 'help':
     case '--help':

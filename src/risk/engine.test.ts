@@ -66,9 +66,13 @@ function engineWith(model?: ModelEnvelope) {
 
 describe('risk engine', () => {
   test('score bands map to actions, with the features behind a flagged score', { timeout }, () => {
-    // drain_ratio 0.83 ≥ 0.5: the model says fraud (p ≈ 0.98 ≥ block).
-    const decision = engineWith(stump('drain_ratio', 0.5, 'drain-v1')).assess(payment);
+    // drain_ratio 0.83 ≥ 0.5: the model says fraud (p ≈ 0.98 ≥ block), and a SIM swap an hour
+    // ago corroborates it.
+    const engine = engineWith(stump('drain_ratio', 0.5, 'drain-v1'));
+    engine.recordEvent({ msisdn: '0733000001', type: 'sim_swap', atMs: T0 - HOUR_MS });
+    const decision = engine.assess(payment);
     assert.equal(decision.action, 'block');
+    assert.equal(decision.reasons.at(-1)?.name, 'sim_swap_age_h_log');
     assert.equal(decision.modelVersion, 'drain-v1');
     assert.ok(decision.score > 0.95);
     assert.equal(decision.rule, undefined);
@@ -77,6 +81,28 @@ describe('risk engine', () => {
     assert.ok(decision.reasons[0].contribution > 0);
     const low = engineWith(stump('drain_ratio', 0.9, 'drain-v2')).assess(payment);
     assert.deepEqual([low.action, low.reasons.length], ['allow', 0]);
+  });
+
+  test('a score alone is ambiguous: block-band holds and hold-band steps up without evidence', {
+    timeout,
+  }, () => {
+    const alone = engineWith(stump('drain_ratio', 0.5, 'drain-v1')).assess(payment);
+    assert.equal(alone.action, 'hold');
+    assert.ok(alone.score > 0.95);
+    assert.equal(alone.reasons[0].name, 'drain_ratio');
+    assert.equal(alone.reasons.at(-1)?.name, 'uncorroborated_score');
+    const holdBand = { step_up: 0.5, hold: 0.9, block: 0.999 };
+    const stepped = engineWith(stump('drain_ratio', 0.5, 'drain-v3', holdBand)).assess(payment);
+    assert.equal(stepped.action, 'step_up');
+    // A recipient collecting from many payers in the last day corroborates a hold.
+    const engine = engineWith(stump('drain_ratio', 0.5, 'drain-v3', holdBand));
+    for (let k = 0; k < 4; k++) {
+      const other = { kind: 'customer', id: `25473300010${k}` };
+      engine.observe({ ...payment, from: other, timestampMs: T0 - (k + 1) * HOUR_MS });
+    }
+    const collected = engine.assess(payment);
+    assert.equal(collected.action, 'hold');
+    assert.equal(collected.reasons.at(-1)?.name, 'recipient_fan_in_24h');
   });
 
   test('without a model the rules decide alone', { timeout }, () => {
@@ -112,7 +138,7 @@ describe('risk engine', () => {
     const swapped = engine.swapModel(stump('drain_ratio', 0.5, 'v2'));
     assert.deepEqual(swapped, { ok: true, version: 'v2' });
     const after = engine.assess(payment);
-    assert.deepEqual([after.action, after.modelVersion], ['block', 'v2']);
+    assert.deepEqual([after.action, after.modelVersion], ['hold', 'v2']);
 
     const foreign = createModelEnvelope({
       features: HAND_BUILT_FEATURES.map((name) => ({ name, type: 'float' as const })),
@@ -169,7 +195,7 @@ describe('risk engine', () => {
         from: { ...payment.from, kind: 'customer', account: 'wallet:254733000001' },
         to: { ...payment.to, kind: 'customer', account: 'wallet:254733000002' },
       })?.action,
-      'block',
+      'hold',
     );
   });
 
@@ -179,6 +205,6 @@ describe('risk engine', () => {
     assert.equal(engine.stats().features.parties, 0);
     engine.observe(payment);
     assert.equal(engine.stats().features.parties, 2);
-    assert.deepEqual(engine.stats().decisions, { allow: 0, step_up: 0, hold: 0, block: 1 });
+    assert.deepEqual(engine.stats().decisions, { allow: 0, step_up: 0, hold: 1, block: 0 });
   });
 });

@@ -23,7 +23,7 @@ import type {
 } from './model.ts';
 import { severityOf } from './model.ts';
 import { type CompiledRules, compileRules, type RulesConfig } from './rules.ts';
-import { FEATURE_COUNT, type FeatureName, fromFeatureScale } from './schema.ts';
+import { FEATURE_INDEX as F, FEATURE_COUNT, type FeatureName, fromFeatureScale } from './schema.ts';
 
 /** Probability thresholds: a score at or above a band's threshold gets that band's action. */
 export interface ScoreBands {
@@ -165,13 +165,55 @@ function bandFor(bands: ScoreBands, score: number): RiskAction {
   return 'allow';
 }
 
+/** Natural-unit limits of the evidence that corroborates a high score (see `corroboration`). */
+const EVIDENCE = {
+  takeoverHours: 72,
+  recipientFanIn24h: 4,
+  payerFanIn24h: 5,
+  payerCount10m: 10,
+  splitPattern1h: 3,
+} as const;
+
+const hoursLog = (hours: number) => Math.log1p(hours);
+
+/**
+ * What, besides the score, says this is fraud: a SIM swap or new device in the last days, a
+ * recipient collecting from many people, a payer collecting from many and paying on, a burst,
+ * or amounts split just under a band. Returns the feature that corroborates, or null.
+ */
+export function corroboration(features: Float64Array): FeatureName | null {
+  const limitH = hoursLog(EVIDENCE.takeoverHours);
+  if (features[F.sim_swap_age_h_log] <= limitH) return 'sim_swap_age_h_log';
+  if (features[F.device_change_age_h_log] <= limitH) return 'device_change_age_h_log';
+  if (features[F.recipient_fan_in_24h] >= EVIDENCE.recipientFanIn24h) return 'recipient_fan_in_24h';
+  if (features[F.payer_fan_in_24h] >= EVIDENCE.payerFanIn24h) return 'payer_fan_in_24h';
+  if (features[F.payer_count_10m] >= EVIDENCE.payerCount10m) return 'payer_count_10m';
+  if (features[F.payer_near_band_top_1h] >= EVIDENCE.splitPattern1h)
+    return 'payer_near_band_top_1h';
+  if (features[F.payer_same_amount_1h] >= EVIDENCE.splitPattern1h) return 'payer_same_amount_1h';
+  return null;
+}
+
+/**
+ * The score's band, moderated (decision 0012): without corroborating evidence a score alone is
+ * ambiguous, so a block-band score holds and a hold-band score steps up, one step down the
+ * ladder. Step-up (the customer proves it is them) is the cheapest friction; a block is kept for
+ * rules and for high scores the evidence backs.
+ */
+function moderated(banded: RiskAction, evidence: FeatureName | null): RiskAction {
+  if (evidence !== null || banded === 'allow' || banded === 'step_up') return banded;
+  return banded === 'block' ? 'hold' : 'step_up';
+}
+
 function assess(state: EngineState, txn: RiskTransaction): RiskDecision {
   const features = state.features.vector(txn, state.buffer);
   const hit = state.rules.evaluate(txn, features);
   // One read of the reference: a swap during this call cannot mix two models.
   const model = state.model;
   const score = model === null ? 0 : scoreProbability(model.gbt, features);
-  const banded = model === null ? 'allow' : bandFor(model.bands, score);
+  const scored = model === null ? 'allow' : bandFor(model.bands, score);
+  const evidence = scored === 'hold' || scored === 'block' ? corroboration(features) : null;
+  const banded = moderated(scored, evidence);
   const version = model === null ? {} : { modelVersion: model.version };
   if (hit !== null && severityOf(hit.action) >= severityOf(banded)) {
     state.ruleHits += 1;
@@ -181,7 +223,16 @@ function assess(state: EngineState, txn: RiskTransaction): RiskDecision {
   state.decisions[banded] += 1;
   if (model === null || banded === 'allow')
     return { action: banded, score, reasons: [], ...version };
-  return { action: banded, score, reasons: explain(state, model.gbt, features), ...version };
+  const reasons = explain(state, model.gbt, features);
+  if (banded !== scored)
+    reasons.push({ name: 'uncorroborated_score', value: score, contribution: 0 });
+  else if (evidence !== null)
+    reasons.push({
+      name: evidence,
+      value: fromFeatureScale(evidence, features[F[evidence]]),
+      contribution: 0,
+    });
+  return { action: banded, score, reasons, ...version };
 }
 
 /** The top features behind a flagged score, in natural units, largest contribution first. */

@@ -31,6 +31,10 @@ const A = '254711000001';
 const B = '254711000002';
 const C = '254711000003';
 
+function close(actual: number, expected: number): void {
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} is not ${expected}`);
+}
+
 function features(store: ReturnType<typeof createFeatureStore>, txn: RiskTransaction) {
   return store.vector(txn, new Float64Array(FEATURE_COUNT));
 }
@@ -164,6 +168,40 @@ describe('feature store', () => {
     const busy = createFeatureStore();
     for (let k = 0; k < 500; k++) busy.observe(send(A, B, 1, T0 - 1_000 + k));
     assert.equal(features(busy, send(A, B, 1, T0))[F.payer_count_1m], RING_EVENTS);
+  });
+
+  test("a customer's own habits: spending it all, paying at once, paying new people", {
+    timeout,
+  }, () => {
+    const store = createFeatureStore();
+    const fresh = features(store, send(A, B, 100, T0, { fromBalanceCents: 100 * KES }));
+    // No history: every share is the prior.
+    close(fresh[F.payer_drain_share], 0.2);
+    close(fresh[F.payer_quick_spend_share], 0.2);
+    // A cash-in, then the whole balance out 20 s later, to someone new, four times over.
+    for (let k = 0; k < 4; k++) {
+      const at = T0 - (k + 1) * HOUR_MS;
+      store.observe({
+        type: 'agent_deposit',
+        from: { kind: 'agent', id: '400100' },
+        to: { kind: 'customer', id: A },
+        amountCents: 500 * KES,
+        timestampMs: at,
+      });
+      store.observe(send(A, `25471100010${k}`, 480, at + 20_000, { fromBalanceCents: 500 * KES }));
+    }
+    const x = features(store, send(A, C, 100, T0, { fromBalanceCents: 100 * KES }));
+    const habitual = (4 + 0.2 * 3) / (4 + 3);
+    close(x[F.payer_drain_share], habitual);
+    close(x[F.payer_quick_spend_share], habitual);
+    close(x[F.payer_new_recipient_share], habitual);
+    // Somebody who paid the same people slowly, from a large balance, has none of these habits.
+    store.observe(send(B, C, 100, T0 - 3 * HOUR_MS, { fromBalanceCents: 10_000 * KES }));
+    store.observe(send(B, C, 100, T0 - 2 * HOUR_MS, { fromBalanceCents: 10_000 * KES }));
+    const y = features(store, send(B, C, 100, T0, { fromBalanceCents: 10_000 * KES }));
+    close(y[F.payer_drain_share], (0 + 0.6) / 5);
+    close(y[F.payer_quick_spend_share], (0 + 0.6) / 5);
+    close(y[F.payer_new_recipient_share], (1 + 0.6) / 5);
   });
 
   test('the schema hash is fixed by names and types', { timeout }, () => {

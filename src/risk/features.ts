@@ -33,7 +33,13 @@ import {
 } from './limits.ts';
 import type { FeatureSpec } from './model/model-file.ts';
 import type { OperatorEvent, PartyRef, RiskTransaction } from './model.ts';
-import { OUT_FLAG_NEAR_BAND_TOP, OUT_FLAG_NEW_RECIPIENT, PartyTable } from './party-table.ts';
+import {
+  OUT_FLAG_DRAIN,
+  OUT_FLAG_NEAR_BAND_TOP,
+  OUT_FLAG_NEW_RECIPIENT,
+  OUT_FLAG_QUICK,
+  PartyTable,
+} from './party-table.ts';
 import { FEATURE_INDEX as F, FEATURE_COUNT, FEATURE_SCHEMA_HASH, FEATURE_SPECS } from './schema.ts';
 
 /** One commission band as the market configuration has it (src/payments/tariffs.ts). */
@@ -99,8 +105,11 @@ const AMOUNT_PRIOR_LOG_MEAN = Math.log1p(500);
 const AMOUNT_PRIOR_LOG_SD = 1.2;
 /** Weight of the prior in pseudo-transactions: a new customer's z-score starts near the prior's. */
 const AMOUNT_PRIOR_WEIGHT = 5;
-/** Local hours counted as night (00:00 to 04:59). */
-const NIGHT_END_HOUR = 5;
+/** A share of the payer's habits starts at this prior, worth this many payments. */
+const HABIT_PRIOR = 0.2;
+const HABIT_PRIOR_WEIGHT = 3;
+/** Spending this share of the balance or more counts as spending it down. */
+const DRAIN_SHARE = 0.8;
 
 export function partyKey(party: PartyRef): string {
   return `${party.kind}:${party.id}`;
@@ -248,12 +257,8 @@ function computeVector(deps: StoreDeps, txn: RiskTransaction, into: Float64Array
 }
 
 function fillTransaction(deps: StoreDeps, txn: RiskTransaction, into: Float64Array): void {
-  const local = txn.timestampMs + deps.offsetMs;
-  const hour = Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
   into[F.amount_log] = centsLog(txn.amountCents);
   into[F.type_code] = (TRANSACTION_TYPE_NUMBERS as Readonly<Record<string, number>>)[txn.type] ?? 0;
-  into[F.hour_of_day] = hour;
-  into[F.night] = hour < NIGHT_END_HOUR ? 1 : 0;
   into[F.band_position] = bandPosition(deps, txn.type, txn.amountCents);
   const balance = txn.fromBalanceCents;
   const known = balance !== undefined && Number.isFinite(balance);
@@ -279,6 +284,7 @@ function fillPayerOut(
   let pair1h = 0;
   let pair24h = 0;
   let newestMs = Number.NaN;
+  const habits = { newRecipient: 0, drain: 0, quick: 0 };
   scratch.fanOut1h.clear();
   scratch.fanOut24h.clear();
   const length = payer >= 0 ? table.outLength[payer] : 0;
@@ -286,6 +292,10 @@ function fillPayerOut(
     const at = payer * RING_EVENTS + k;
     const atMs = table.outMs[at];
     if (!(atMs <= newestMs)) newestMs = atMs;
+    const flags = table.outFlags[at];
+    if ((flags & OUT_FLAG_NEW_RECIPIENT) !== 0) habits.newRecipient += 1;
+    if ((flags & OUT_FLAG_DRAIN) !== 0) habits.drain += 1;
+    if ((flags & OUT_FLAG_QUICK) !== 0) habits.quick += 1;
     const age = txn.timestampMs - atMs;
     if (age >= WINDOW_24H_MS) continue;
     const amount = table.outAmountCents[at];
@@ -318,6 +328,11 @@ function fillPayerOut(
   into[F.pair_count_24h] = pair24h;
   into[F.payer_idle_days_log] =
     length === 0 ? Number.NaN : Math.log1p(Math.max(0, txn.timestampMs - newestMs) / DAY_MS);
+  const share = (count: number) =>
+    (count + HABIT_PRIOR * HABIT_PRIOR_WEIGHT) / (length + HABIT_PRIOR_WEIGHT);
+  into[F.payer_new_recipient_share] = share(habits.newRecipient);
+  into[F.payer_drain_share] = share(habits.drain);
+  into[F.payer_quick_spend_share] = share(habits.quick);
 }
 
 /** Adds one event of age `age` (< 24 h) to the 1 min / 10 min / 1 h / 24 h sums. */
@@ -470,6 +485,10 @@ function observeTransaction(deps: StoreDeps, txn: RiskTransaction): boolean {
   let flags = table.knowsPeer(payer, recipientPeer) ? 0 : OUT_FLAG_NEW_RECIPIENT;
   if (bandPosition(deps, txn.type, txn.amountCents) >= NEAR_BAND_TOP_POSITION)
     flags |= OUT_FLAG_NEAR_BAND_TOP;
+  const balance = txn.fromBalanceCents;
+  if (balance !== undefined && balance > 0 && txn.amountCents >= DRAIN_SHARE * balance)
+    flags |= OUT_FLAG_DRAIN;
+  if (now - newestInMs(table, payer) <= MINUTE_MS) flags |= OUT_FLAG_QUICK;
   table.pushOut(payer, now, txn.amountCents, recipientPeer, flags);
   table.rememberPeer(payer, recipientPeer, now);
   learnAmount(table, payer, txn.amountCents);
@@ -480,6 +499,16 @@ function observeTransaction(deps: StoreDeps, txn: RiskTransaction): boolean {
   // Someone who sent me money is not a stranger when I pay them back.
   table.rememberPeer(recipient, payerPeer, now);
   return true;
+}
+
+/** When money last arrived in a party's wallet; NaN when never. */
+function newestInMs(table: PartyTable, slot: number): number {
+  let newest = Number.NaN;
+  for (let k = 0; k < table.inLength[slot]; k++) {
+    const atMs = table.inMs[slot * RING_EVENTS + k];
+    if (!(atMs <= newest)) newest = atMs;
+  }
+  return newest;
 }
 
 /** Welford's update of the log-amount mean and spread, with the weight capped so habits can move. */

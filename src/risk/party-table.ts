@@ -18,6 +18,10 @@ import {
 /** Per-event flags kept in the outgoing ring. */
 export const OUT_FLAG_NEW_RECIPIENT = 1;
 export const OUT_FLAG_NEAR_BAND_TOP = 2;
+/** The payment spent 80 % or more of the payer's balance. */
+export const OUT_FLAG_DRAIN = 4;
+/** The payment came within a minute of money arriving in the payer's wallet. */
+export const OUT_FLAG_QUICK = 8;
 
 type Column = Float64Array | Float32Array | Int32Array | Uint8Array;
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { defaultMarketConfig } from '../payments/market-config.ts';
 import { createFeatureStore } from './features.ts';
 import { HOUR_MS, MINUTE_MS } from './limits.ts';
 import type { RiskTransaction } from './model.ts';
@@ -44,6 +45,32 @@ function evaluate(
 }
 
 describe('hard rules', () => {
+  test('deposits split just under a band top to the same customer ask for a confirmation', {
+    timeout,
+  }, () => {
+    const store = createFeatureStore({ commissionBands: defaultMarketConfig().commissions });
+    const deposit = (to: string, kes: number, atMs: number): RiskTransaction => ({
+      type: 'agent_deposit',
+      from: { kind: 'agent', id: '400100' },
+      to: { kind: 'customer', id: to },
+      amountCents: kes * KES,
+      timestampMs: atMs,
+    });
+    for (const [kes, ago] of [
+      [2_490, 3],
+      [2_470, 2],
+    ]) {
+      const earlier = deposit(VICTIM, kes, T0 - ago * MINUTE_MS);
+      assert.equal(evaluate(DEFAULT_RULES, store, earlier), null);
+      store.observe(earlier);
+    }
+    const third = deposit(VICTIM, 2_480, T0);
+    assert.equal(evaluate(DEFAULT_RULES, store, third)?.name, 'agent_split_deposit_pair');
+    // Another customer, or a second deposit in the middle of its band, is ordinary.
+    assert.equal(evaluate(DEFAULT_RULES, store, deposit(MULE, 2_480, T0)), null);
+    assert.equal(evaluate(DEFAULT_RULES, store, deposit(VICTIM, 1_700, T0)), null);
+  });
+
   test('blocklists block payments from and to listed parties, in any number format', {
     timeout,
   }, () => {

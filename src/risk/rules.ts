@@ -125,6 +125,19 @@ export const DEFAULT_RULES: RulesConfig = {
       when: [{ feature: 'payer_count_10m', op: 'gte', value: 15 }],
     },
     {
+      // Agent deposit splitting (GSMA 2024; CGAP 2012): one deposit cut into amounts just under a
+      // commission band's top for the commission. The third such deposit from the same agent to
+      // the same customer within the hour is asked to confirm.
+      name: 'agent_split_deposit_pair',
+      action: 'step_up',
+      types: ['agent_deposit'],
+      when: [
+        { feature: 'band_position', op: 'gte', value: 0.9 },
+        { feature: 'pair_count_1h', op: 'gte', value: 2 },
+        { feature: 'payer_near_band_top_1h', op: 'gte', value: 2 },
+      ],
+    },
+    {
       name: 'velocity_amount_1h',
       action: 'step_up',
       types: CUSTOMER_PAID_TYPES,

@@ -4,6 +4,9 @@
 //
 // Each feature also names its unit, so rules can be written in natural units (cents, hours, days)
 // and compiled once into the feature's own scale (most counts are plain, money and ages are log1p).
+// The hour of day is deliberately not a feature either (decision 0012): in simulated training data
+// it encodes when the simulator schedules fraud, not anything true of customers, and night
+// workers pay at night.
 // The channel is deliberately not a feature: it carries nothing the type does not in the data the
 // model is trained on, and channel names differ between deployments (an agent app, USSD, the
 // admin API), so a split on it would be a trap the first time a new channel name appears.
@@ -41,8 +44,6 @@ export const FEATURE_DEFS = [
   // The transaction itself.
   f('amount_log', 'cents_log'),
   i('type_code'),
-  i('hour_of_day'),
-  b('night'),
   // The payer's outgoing velocity, before this transaction.
   i('payer_count_1m'),
   i('payer_count_10m'),
@@ -63,6 +64,12 @@ export const FEATURE_DEFS = [
   f('amount_to_mean_ratio'),
   f('amount_to_max_ratio'),
   f('payer_idle_days_log', 'log1p'),
+  // The payer's own habits over their remembered payments, shrunk towards a prior while the
+  // history is short: what is ordinary for this customer (spending it all, paying the moment
+  // money lands, paying people they have not paid before) is not evidence on its own.
+  f('payer_new_recipient_share'),
+  f('payer_drain_share'),
+  f('payer_quick_spend_share'),
   // The payer and this recipient.
   b('new_recipient'),
   i('pair_count_1h'),

@@ -41,6 +41,13 @@ export interface TrainFraudModelOptions {
   readonly params?: XgboostParams;
   readonly version?: string;
   readonly clock?: () => Date;
+  /**
+   * Legitimate rows of populations that are NOT the training one (decision 0012). Each band's
+   * threshold is the strictest of the one that meets its friction budget on the training
+   * period's validation days and the ones that meet it on each of these, so the budget holds on
+   * customers the model was not trained on.
+   */
+  readonly thresholdPopulations?: readonly Dataset[];
 }
 
 export interface TrainedFraudModel {
@@ -91,11 +98,20 @@ export async function trainFraudModel(options: TrainFraudModelOptions): Promise<
   });
   const gbt = compileGbt(envelope.xgboost, { featureNames: envelope.featureNames });
   const scores = validation.rows.map((row) => scoreProbability(gbt, row));
-  const legit = scores.filter((_, i) => validation.labels[i] === 0);
+  const legitSets = [
+    scores.filter((_, i) => validation.labels[i] === 0),
+    ...(options.thresholdPopulations ?? []).map((population) =>
+      population.rows
+        .filter((_, i) => population.labels[i] === 0)
+        .map((row) => scoreProbability(gbt, row)),
+    ),
+  ].filter((set) => set.length > 0);
+  const strictest = (budget: number) =>
+    Math.max(...legitSets.map((legit) => thresholdForFriction(legit, budget)));
   const thresholds = {
-    [THRESHOLD_KEYS.stepUp]: thresholdForFriction(legit, FRICTION_BUDGETS.stepUp),
-    [THRESHOLD_KEYS.hold]: thresholdForFriction(legit, FRICTION_BUDGETS.hold),
-    [THRESHOLD_KEYS.block]: thresholdForFriction(legit, FRICTION_BUDGETS.block),
+    [THRESHOLD_KEYS.stepUp]: strictest(FRICTION_BUDGETS.stepUp),
+    [THRESHOLD_KEYS.hold]: strictest(FRICTION_BUDGETS.hold),
+    [THRESHOLD_KEYS.block]: strictest(FRICTION_BUDGETS.block),
   };
   let positives = 0;
   for (const label of validation.labels) positives += label;

@@ -8,12 +8,13 @@
 
 import { KES, type SimCommand } from './model.ts';
 import { DAY_MS, type Persona, type SimCustomer, wholeKes } from './population.ts';
-import type { SimRandom } from './random.ts';
+import { mixSeed, type SimRandom } from './random.ts';
 import {
   affordable,
   balanceOf,
   canReceive,
   emit,
+  type PaidKind,
   type SimWorld,
   schedule,
   series,
@@ -24,6 +25,7 @@ const MINUTE_MS = 60_000;
 
 type Habit = 'buy_goods' | 'send' | 'airtime' | 'paybill' | 'withdraw' | 'deposit';
 const HABITS: readonly Habit[] = ['buy_goods', 'send', 'airtime', 'paybill', 'withdraw', 'deposit'];
+type PaidHabit = Exclude<Habit, 'deposit'>;
 
 /** Weights of each habit, in HABITS order. */
 const HABIT_WEIGHTS: Readonly<Record<Persona, readonly number[]>> = {
@@ -64,29 +66,113 @@ function amountFor(random: SimRandom, habit: Habit, persona: Persona): number {
   return wholeKes(kes > 100 ? Math.round(kes / 10) * 10 : kes);
 }
 
-/** One discretionary transaction by customer `index` at `atMs`. */
+/**
+ * Everyday habits the fraud typologies also show, so a detector cannot learn them as fraud on
+ * their own (issue 14): some people habitually spend their balance down to nothing, pay the
+ * moment money lands (cash in at the agent and pay at the counter), send to people they have
+ * never paid, or pay twice in a minute. Each customer's propensity is a fixed trait.
+ */
+const HABITUAL = { drain: 0.25, quickSpend: 0.3, explorer: 0.2 } as const;
+const HABIT_CHANCES = {
+  drain: [0.3, 0.04],
+  quickSpend: [0.6, 0.1],
+  newRecipient: [0.35, 0.1],
+  repeat: 0.04,
+  /** Chance an action opens a session: one to three more within minutes (airtime, then the till). */
+  session: 0.2,
+} as const;
+
+/** A customer's fixed trait in [0, 1): the same for a seed, whatever else the stream does. */
+function trait(world: SimWorld, c: SimCustomer, salt: number): number {
+  if (c.mule) return 1;
+  return mixSeed(mixSeed(world.seed, c.index), salt) / 0x1_0000_0000;
+}
+
+function chanceOf(world: SimWorld, c: SimCustomer, which: 'drain' | 'quickSpend'): number {
+  const [habitual, others] = HABIT_CHANCES[which];
+  return trait(world, c, which === 'drain' ? 11 : 12) < HABITUAL[which] ? habitual : others;
+}
+
+/** The smallest amount of a habit (spend() pays at least this much). */
+function minimumOf(habit: Habit): number {
+  return habit === 'withdraw' ? 50 * KES : habit === 'airtime' ? 5 * KES : KES;
+}
+
+/** Most of what is left, whole shillings, as much as the fees allow. */
+function drainAmount(world: SimWorld, index: number, kind: PaidKind): number {
+  let amount = wholeKes((balanceOf(world, index) / KES) * world.random.uniform(0.8, 1));
+  for (let step = 0; step < 20 && amount > KES; step++) {
+    if (affordable(world, index, kind, amount)) return amount;
+    amount = wholeKes((amount / KES) * 0.97);
+  }
+  return 0;
+}
+
+/** One discretionary transaction by customer `index` at `atMs`; sometimes a few more follow. */
 export function legitAction(world: SimWorld, index: number, atMs: number): void {
-  const { random } = world;
   const c = world.population.customers[index];
   if (c.registeredAtMs > atMs) return;
+  oneAction(world, c, index);
+  if (!world.random.chance(HABIT_CHANCES.session)) return;
+  let at = atMs;
+  for (let k = world.random.int(1, 3); k > 0; k--) {
+    at += world.random.uniform(20_000, 3 * MINUTE_MS);
+    schedule(world, at, (w) => oneAction(w, c, index));
+  }
+}
+
+function oneAction(world: SimWorld, c: SimCustomer, index: number): void {
+  const { random } = world;
   const habit = HABITS[random.weighted(HABIT_WEIGHTS[c.persona])];
   let amount = amountFor(random, habit, c.persona);
   if (habit === 'deposit') {
     deposit(world, c, amount);
+    if (random.chance(chanceOf(world, c, 'quickSpend'))) payAfterCashIn(world, c, null);
     return;
   }
   const kind = habit === 'send' ? 'send_money' : habit;
+  const minimum = minimumOf(habit);
+  if (random.chance(chanceOf(world, c, 'drain'))) {
+    const drained = drainAmount(world, index, kind);
+    if (drained >= minimum) amount = drained;
+  }
   if (!affordable(world, index, kind, amount)) {
-    // Short of money: pay what is left of the wish, or go and cash in first.
+    // Short of money: pay what is left of the wish, or go and cash in first and pay at once.
     amount = wholeKes((balanceOf(world, index) / KES) * random.uniform(0.3, 0.8));
-    const minimum = habit === 'withdraw' ? 50 * KES : habit === 'airtime' ? 5 * KES : KES;
     if (amount < minimum || !affordable(world, index, kind, amount)) {
-      if (c.persona === 'casual' || c.persona === 'trader')
+      if (c.persona === 'casual' || c.persona === 'trader') {
         deposit(world, c, amountFor(random, 'deposit', c.persona));
+        payAfterCashIn(world, c, habit);
+      }
       return;
     }
   }
   emit(world, spend(world, c, habit, amount));
+  if (random.chance(HABIT_CHANCES.repeat)) payAgainSoon(world, c, habit);
+}
+
+/** 10–60 s after a cash-in, the payment it was for (a habit drawn afresh when not given). */
+function payAfterCashIn(world: SimWorld, c: SimCustomer, wanted: PaidHabit | null): void {
+  const at = world.nowMs + world.random.uniform(10_000, 60_000);
+  schedule(world, at, (w) => {
+    const habit =
+      wanted ?? (HABITS[w.random.weighted(HABIT_WEIGHTS[c.persona].slice(0, 5))] as PaidHabit);
+    const kind = habit === 'send' ? 'send_money' : habit;
+    let amount = Math.max(minimumOf(habit), amountFor(w.random, habit, c.persona));
+    if (!affordable(w, c.index, kind, amount)) amount = drainAmount(w, c.index, kind);
+    if (amount >= minimumOf(habit) && affordable(w, c.index, kind, amount))
+      emit(w, spend(w, c, habit, amount));
+  });
+}
+
+/** A second payment within a minute: the rest of a bill, another till, a top-up. */
+function payAgainSoon(world: SimWorld, c: SimCustomer, habit: PaidHabit): void {
+  schedule(world, world.nowMs + world.random.uniform(5_000, 55_000), (w) => {
+    const kind = habit === 'send' ? 'send_money' : habit;
+    const amount = wholeKes((balanceOf(w, c.index) / KES) * w.random.uniform(0.05, 0.4));
+    if (amount >= 50 * KES && affordable(w, c.index, kind, amount))
+      emit(w, spend(w, c, habit, amount));
+  });
 }
 
 /** Traders sometimes cash in their takings in a few parts (the agent is short of change). */
@@ -123,7 +209,9 @@ function spend(world: SimWorld, c: SimCustomer, habit: Habit, amountCents: numbe
   switch (habit) {
     case 'send': {
       // Mostly the people they know; now and then somebody new (a fundi, a new friend).
-      const to = random.chance(0.92) ? random.pick(c.contacts) : strangerOf(world, c.index);
+      const [explorer, others] = HABIT_CHANCES.newRecipient;
+      const fresh = trait(world, c, 13) < HABITUAL.explorer ? explorer : others;
+      const to = random.chance(fresh) ? strangerOf(world, c.index) : random.pick(c.contacts);
       return { kind: 'send_money', from: c.msisdn, to: p.customers[to].msisdn, amountCents };
     }
     case 'paybill': {

@@ -61,7 +61,7 @@ export function schedule(world: SimWorld, atMs: number, step: Step): void {
   world.scheduled += 1;
 }
 
-type PaidKind = 'send_money' | 'paybill' | 'buy_goods' | 'withdraw' | 'airtime';
+export type PaidKind = 'send_money' | 'paybill' | 'buy_goods' | 'withdraw' | 'airtime';
 
 const TARIFF_TYPE = {
   send_money: 'send_money',
