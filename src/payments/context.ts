@@ -124,6 +124,17 @@ export interface Plan {
   extraRecords?: JournalRecord[];
   /** The payer's available balance before this transaction, for risk scoring (when read). */
   payerBalanceCents?: number;
+  /** A payment its receiving business validates first (C2B), asked after the risk decision. */
+  businessPayment?: BusinessPayment;
+}
+
+/** A transaction between planning and commit, as the risk gate sees it. */
+interface Gate {
+  plan: Plan;
+  txn: TransactionRecord;
+  chain: TransferInput[];
+  stepUp?: StepUpProof;
+  nowMs: number;
 }
 
 const REQUESTS_REMEMBERED_MAX = 500_000;
@@ -293,14 +304,6 @@ export class PaymentsContext {
       (t) => ({ ...t, userRef: receipt }),
     );
     const txn: TransactionRecord = { ...plan.txn, receipt, requestKey, timestampMs: nowMs };
-    const records: JournalRecord[] = [
-      transactionRecord(txn),
-      ...plan.sms(receipt, nowMs).map((intent) => smsRecord(receipt, intent)),
-      ...(plan.partyEvents ?? []).map((event) => Registry.record(event)),
-      ...(plan.extraRecords ?? []),
-      ...(this.deps.hooks?.recordsFor?.(txn) ?? []),
-      ...(outbox?.(txn) ?? []),
-    ];
     // A limit or a balance refusal says what it is; only a payment that could go through is
     // scored, so a customer short of funds never hears "declined for your security".
     const short = this.shortOfFunds(plan, txn, chain);
@@ -310,19 +313,23 @@ export class PaymentsContext {
         ? txn
         : { ...txn, fromBalanceCents: plan.payerBalanceCents },
     );
-    if (verdict !== undefined) {
-      const decision = decisionRecord(txn, verdict);
-      const gated = await this.gate(verdict, decision, {
-        plan,
-        txn,
-        chain,
-        records,
-        stepUp,
-        nowMs,
-      });
-      if (gated !== null) return gated;
-      records.push(decision);
-    }
+    const decision = verdict === undefined ? null : decisionRecord(txn, verdict);
+    const gate: Gate = { plan, txn, chain, stepUp, nowMs };
+    const action =
+      verdict === undefined || decision === null
+        ? 'allow'
+        : await this.decide(verdict, decision, gate);
+    if (typeof action !== 'string') return action;
+    // The receiving business is asked only about a payment the risk engine lets through or
+    // holds: a blocked or challenged payment never reaches its ValidationURL, so a business
+    // never sees a validation that no confirmation can follow (a held one is confirmed on
+    // release). Its answer may shape the records (the confirmation's ThirdPartyTransID).
+    const rejected = await this.validateWithBusiness(plan.businessPayment);
+    if (rejected !== null) return rejected;
+    const records = this.recordsOf(plan, txn, outbox);
+    if (action === 'hold' && verdict !== undefined && decision !== null)
+      return this.hold(verdict, decision, records, gate);
+    if (decision !== null) records.push(decision);
     const results = await this.ledger.createTransfers(chain, { records });
     const failure = firstFailure(
       results,
@@ -350,31 +357,44 @@ export class PaymentsContext {
     };
   }
 
+  /** What a transaction commits besides its transfers. */
+  private recordsOf(plan: Plan, txn: TransactionRecord, outbox?: CommitRecords): JournalRecord[] {
+    return [
+      transactionRecord(txn),
+      ...plan.sms(txn.receipt, txn.timestampMs).map((intent) => smsRecord(txn.receipt, intent)),
+      ...(plan.partyEvents ?? []).map((event) => Registry.record(event)),
+      ...(plan.extraRecords ?? []),
+      ...(this.deps.hooks?.recordsFor?.(txn) ?? []),
+      ...(outbox?.(txn) ?? []),
+    ];
+  }
+
+  /** The receiving business's own validation (C2B), if the payment has one and it has a hook. */
+  private async validateWithBusiness(payment?: BusinessPayment): Promise<Refusal | null> {
+    const hook = this.deps.hooks?.validateBusinessPayment;
+    if (payment === undefined || hook === undefined) return null;
+    const verdict = await hook(payment);
+    return verdict.accept ? null : verdict.refusal;
+  }
+
   /**
-   * Acts on a risk verdict before commit. Null lets the transaction commit; otherwise the
-   * refusal (block, step-up challenge) or the held receipt is the answer. Decisions are recorded
-   * either way.
+   * Acts on a risk verdict before commit: 'allow' lets the transaction commit (a satisfied
+   * step-up and a shadow decision included), 'hold' parks it; otherwise the refusal (block,
+   * step-up challenge, a business short of funds) is the answer, with the decision recorded.
    */
-  private async gate(
+  private async decide(
     verdict: RiskVerdict,
     decision: JournalRecord,
-    pending: {
-      plan: Plan;
-      txn: TransactionRecord;
-      chain: TransferInput[];
-      records: JournalRecord[];
-      stepUp?: StepUpProof;
-      nowMs: number;
-    },
-  ): Promise<Outcome<{ receipt: Receipt }> | null> {
-    const { plan, txn, chain, records, nowMs } = pending;
-    if (verdict.shadow === true) return null; // recorded with the commit, not acted on
+    gate: Gate,
+  ): Promise<'allow' | 'hold' | Outcome<{ receipt: Receipt }>> {
+    const { plan, txn, chain, nowMs } = gate;
+    if (verdict.shadow === true) return 'allow'; // recorded with the commit, not acted on
     const customerPays = txn.from.kind === 'customer';
     let action = verdict.action;
     if (action === 'step_up' && !customerPays) action = 'hold'; // nobody to answer a challenge
     if (action === 'hold' && plan.legs.some((leg) => leg.tag === 'd' && leg.amountCents > 0))
       action = 'block';
-    if (action === 'allow') return null;
+    if (action === 'allow') return 'allow';
     // A business or agent short of funds hears that, not a fraud decision (a customer's wallet
     // was checked before scoring); read only now, so an allowed payment costs no extra read.
     if (plan.payerBalanceCents === undefined) {
@@ -382,7 +402,7 @@ export class PaymentsContext {
       if (short !== null) return short;
     }
     if (action === 'step_up') {
-      if (this.stepUps.satisfied(pending.stepUp, fingerprintOf(txn), nowMs)) return null;
+      if (this.stepUps.satisfied(gate.stepUp, fingerprintOf(txn), nowMs)) return 'allow';
       const { challengeId, code } = this.stepUps.issue(fingerprintOf(txn), nowMs);
       await this.ledger.appendRecords([decision, verificationSms(txn.from.id, code, nowMs)]);
       return refuse(
@@ -398,6 +418,17 @@ export class PaymentsContext {
         'this transaction was declined for your security; contact customer care',
       );
     }
+    return 'hold';
+  }
+
+  /** Reserves the payer's money and parks the transaction for an analyst (decision 0006). */
+  private async hold(
+    verdict: RiskVerdict,
+    decision: JournalRecord,
+    records: JournalRecord[],
+    gate: Gate,
+  ): Promise<Outcome<{ receipt: Receipt }>> {
+    const { plan, txn, chain, nowMs } = gate;
     const held: HeldTransaction = {
       receipt: txn.receipt,
       txn,

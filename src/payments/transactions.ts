@@ -315,7 +315,7 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
       nowMs,
     );
     if ('ok' in payer) return payer;
-    const rejected = await validateWithBusiness(ctx, {
+    const businessPayment: BusinessPayment = {
       type: 'paybill',
       shortcode: org.shortcode,
       msisdn: s.msisdn,
@@ -324,8 +324,7 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
       amountCents: command.amountCents,
       reference,
       timestampMs: nowMs,
-    });
-    if (rejected !== null) return rejected;
+    };
     const walletS = walletId(s.msisdn);
     const utility = orgAccountId(org.shortcode, 'utility');
     const legs: Leg[] = [
@@ -344,6 +343,7 @@ export async function payBill(ctx: PaymentsContext, command: PayBillCommand): Re
     return {
       type: 'paybill',
       payerBalanceCents: payer.balanceCents,
+      businessPayment,
       legs,
       txn: {
         type: 'paybill',
@@ -447,7 +447,7 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
       nowMs,
     );
     if ('ok' in payer) return payer;
-    const rejected = await validateWithBusiness(ctx, {
+    const businessPayment: BusinessPayment = {
       type: 'buy_goods',
       shortcode: org.shortcode,
       tillNumber: till.tillNumber,
@@ -457,8 +457,7 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
       amountCents: command.amountCents,
       reference: '',
       timestampMs: nowMs,
-    });
-    if (rejected !== null) return rejected;
+    };
     const walletS = walletId(s.msisdn);
     const utility = orgAccountId(org.shortcode, 'utility');
     const legs: Leg[] = [
@@ -476,6 +475,7 @@ export async function buyGoods(ctx: PaymentsContext, command: BuyGoodsCommand): 
     return {
       type: 'buy_goods',
       payerBalanceCents: payer.balanceCents,
+      businessPayment,
       legs,
       txn: {
         type: 'buy_goods',
@@ -785,15 +785,4 @@ function executeWith(
   build: (nowMs: number) => Promise<Plan | Refusal>,
 ): Result {
   return ctx.execute(command.requestKey, locks, build, command.outbox, command.auth?.stepUp);
-}
-
-/** The receiving business's own validation (C2B), if it has one. */
-export async function validateWithBusiness(
-  ctx: PaymentsContext,
-  payment: BusinessPayment,
-): Promise<Refusal | null> {
-  const hook = ctx.deps.hooks?.validateBusinessPayment;
-  if (hook === undefined) return null;
-  const verdict = await hook(payment);
-  return verdict.accept ? null : verdict.refusal;
 }

@@ -79,9 +79,12 @@ export function portalNotes(): PortalNote[] {
           `${result(RESULT_CODES.transactionExpired)} when no decision comes within ` +
           `${HOLD_TIMEOUT_MS_DEFAULT / 60_000} minutes (the operator may change the bound); the ` +
           'money is then back where it was.',
-        'C2B: Daraja defines no failure notification. A payment your ValidationURL accepted is ' +
-          'confirmed only if it completes; a held one is confirmed on release. Treat a validation ' +
-          `without a confirmation within ${HOLD_TIMEOUT_MS_DEFAULT / 60_000} minutes as not paid.`,
+        'C2B: Daraja defines no failure notification, so your ValidationURL is asked only after ' +
+          "the risk decision: a blocked payment, or one waiting for the customer's code, is never " +
+          'sent for validation. A held one is validated, then confirmed on release; if it is ' +
+          `rejected or no decision comes within ${HOLD_TIMEOUT_MS_DEFAULT / 60_000} minutes, no ` +
+          'confirmation follows: treat a validation without a confirmation within that bound as ' +
+          'not paid.',
       ],
     },
   ];

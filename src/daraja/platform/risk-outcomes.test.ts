@@ -220,6 +220,44 @@ describe('risk decisions and the partner\u2019s one terminal callback', {
     assert.equal(confirmation.TransID, held.receipt);
   });
 
+  it('C2B payment blocked: the business is never asked to validate, and nothing is confirmed', async () => {
+    const registered = await api.call('/mpesa/c2b/v2/registerurl', {
+      ShortCode: 600000,
+      ResponseType: 'Completed',
+      ConfirmationURL: `${receiver.url}/c2b/confirmation`,
+      ValidationURL: `${receiver.url}/c2b/validation`,
+    });
+    assert.equal(registered.status, 200, JSON.stringify(registered.body));
+    const asked = (path: string) => receiver.attempts.filter((r) => r.path === path).length;
+    const [validationsBefore, confirmationsBefore] = [
+      asked('/c2b/validation'),
+      asked('/c2b/confirmation'),
+    ];
+    const before = await balances(server);
+    const simulated = await api.call('/mpesa/c2b/v2/simulate', {
+      ShortCode: 600000,
+      CommandID: 'CustomerPayBillOnline',
+      Amount: BLOCK_KES + 5,
+      Msisdn: SANDBOX_TEST_CUSTOMER.msisdn,
+      BillRefNumber: 'risk',
+    });
+    assert.equal(simulated.body.ResponseCode, '0');
+    // The block decision is recorded once the payment has been scored.
+    await waitFor('the block decision', async () => {
+      const decisions = await server.ledger.latestRecords('risk-decision', 20);
+      return decisions.find((r) => r.body.includes(`"amountCents":${(BLOCK_KES + 5) * KES}`));
+    });
+    await server.platform.idle();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(
+      asked('/c2b/validation'),
+      validationsBefore,
+      'no validation for a blocked payment',
+    );
+    assert.equal(asked('/c2b/confirmation'), confirmationsBefore);
+    assert.deepEqual(await balances(server), before);
+  });
+
   it('STK push held: "being processed" until released, then one success callback', async () => {
     const accepted = await api.push('/stk/held', HOLD_KES + 2);
     const held = await heldOf(server, HOLD_KES + 2);
