@@ -47,6 +47,16 @@ interface DoneTransfer {
   condition: string;
   receipt: string;
   completedMs: number;
+  payerFsp: string;
+  /** What the hub owes us for it at settlement: the customer's credit plus our fee. */
+  transferAmountCents: number;
+}
+
+/** Net position with one counterpart FSP: positive means the hub owes Malipo. */
+export interface Position {
+  fsp: string;
+  netCents: number;
+  transfers: number;
 }
 
 const fail = (kind: FspiopErrorKind, detail?: string): Answer => ({
@@ -177,6 +187,12 @@ export class PayeeFsp {
 
   private async credit(request: TransferRequest, terms: QuoteTerms, fulfilment: string) {
     const completedMs = this.deps.clock.nowMs();
+    const done: Omit<DoneTransfer, 'receipt'> = {
+      condition: request.condition,
+      completedMs,
+      payerFsp: terms.payerFsp,
+      transferAmountCents: terms.transferAmountCents,
+    };
     const outcome = await this.deps.payments.businessToCustomer({
       shortcode: this.deps.settlementShortcode,
       to: terms.payeeMsisdn,
@@ -191,7 +207,7 @@ export class PayeeFsp {
         {
           stream: INTEROP_TRANSFER_STREAM,
           key: request.transferId,
-          body: JSON.stringify({ condition: request.condition, receipt: txn.receipt, completedMs }),
+          body: JSON.stringify({ ...done, receipt: txn.receipt }),
         },
       ],
     });
@@ -205,8 +221,7 @@ export class PayeeFsp {
       await this.deps.payments.rejectHeld(outcome.receipt.receipt, 'interop');
       return fail('payeeFspRejectedTransaction', 'held for review');
     }
-    const done = { condition: request.condition, receipt: outcome.receipt.receipt, completedMs };
-    this.done.set(request.transferId, done);
+    this.done.set(request.transferId, { ...done, receipt: outcome.receipt.receipt });
     return fulfilled(fulfilment, completedMs);
   }
 
@@ -234,9 +249,23 @@ export class PayeeFsp {
     };
   }
 
-  /** The receipt of a fulfilled transfer (tests and the settlement view). */
-  receiptOf(transferId: string): string | null {
-    return this.done.get(transferId)?.receipt ?? null;
+  /**
+   * The settlement view: per payer FSP, what the hub owes us for the transfers we fulfilled.
+   * Only inbound transfers exist yet, so every position is a receivable.
+   */
+  positions(): Position[] {
+    const byFsp = new Map<string, Position>();
+    for (const done of this.done.values()) {
+      const position = byFsp.get(done.payerFsp) ?? {
+        fsp: done.payerFsp,
+        netCents: 0,
+        transfers: 0,
+      };
+      position.netCents += done.transferAmountCents;
+      position.transfers += 1;
+      byFsp.set(done.payerFsp, position);
+    }
+    return [...byFsp.values()].sort((a, b) => a.fsp.localeCompare(b.fsp));
   }
 }
 
