@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { orgAccountId, walletId } from '../payments/accounts.ts';
+import type { RiskVerdict } from '../payments/review.ts';
 import { availableOf, type World } from '../payments/testing/world.ts';
 import { ASHA, CHEBET, DAUDI, intl, KES, openUssdWorld } from '../ussd/testing/fixtures.ts';
 import { HubClient } from './hub-client.ts';
@@ -22,6 +23,14 @@ const SECRET = 'test-ilp-secret-0123456789';
 const ASHA_INTL = intl(ASHA.msisdn);
 
 let world: World;
+/** The risk engine's answer for the next payment (the fixtures and most tests: allow). */
+let riskAction: RiskVerdict['action'] = 'allow';
+const verdict = (): RiskVerdict => ({
+  action: riskAction,
+  score: riskAction === 'allow' ? 0.01 : 0.97,
+  reasons: [{ name: 'test', value: 1, contribution: 1 }],
+  modelVersion: 'test',
+});
 let hub: RecordingHub;
 let app: FastifyInstance;
 let url: string;
@@ -49,7 +58,7 @@ async function startPayee(): Promise<void> {
 }
 
 before(async () => {
-  world = await openUssdWorld();
+  world = await openUssdWorld({ assess: () => verdict() });
   hub = await startRecordingHub();
   await startPayee();
   for (const account of ['utility', 'charges'] as const) {
@@ -310,6 +319,29 @@ describe('hostile transfers move no money', () => {
     assert.equal(codeOf(callback.body), '5200');
     assert.equal(await availableOf(world, walletId(daudi)), before);
   });
+});
+
+describe('risk decisions on incoming transfers', () => {
+  for (const [action, code] of [
+    ['block', '5400'],
+    ['hold', '5105'],
+  ] as const) {
+    test(`a transfer the risk engine would ${action} is declined with ${code}, the money back`, async () => {
+      const q = await quote('700');
+      const wallet = await ashaWallet();
+      const funds = await settlement();
+      riskAction = action;
+      try {
+        const callback = await transfer(transferBody(q));
+        assert.equal(callback.path.endsWith('/error'), true, JSON.stringify(callback.body));
+        assert.equal(codeOf(callback.body), code);
+      } finally {
+        riskAction = 'allow';
+      }
+      assert.equal(await ashaWallet(), wallet);
+      assert.equal(await settlement(), funds);
+    });
+  }
 });
 
 describe('malformed and mis-routed requests are refused synchronously', () => {
