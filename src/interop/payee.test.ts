@@ -253,6 +253,19 @@ describe('quote and transfer', () => {
     assert.deepEqual(q.payeeReceiveAmount, { amount: '1000', currency: 'KES' });
   });
 
+  test('a quote for an amount a transfer could not pay is declined before any money is asked', async () => {
+    for (const [amount, code] of [
+      ['100.5', '5103'],
+      ['5', '5103'],
+    ] as const) {
+      const body = quoteBody(amount);
+      const mark = hub.callbacks.length;
+      assert.equal((await send('POST', '/quotes', 'quotes', body)).status, 202);
+      const answer = await hub.next(`/quotes/${body.quoteId}/error`, mark);
+      assert.equal(codeOf(answer.body), code, amount);
+    }
+  });
+
   test('a restarted payee FSP still answers a retried transfer once', async () => {
     const q = await quote('200');
     const body = transferBody(q);

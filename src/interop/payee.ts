@@ -109,6 +109,8 @@ export class PayeeFsp {
     if (!customer.ok) return refusalAnswer(customer);
     const split = this.splitFee(request);
     if (split === null) return fail('payeeFspRejectedQuote', 'amount outside the B2C tariff');
+    const refused = this.checkReceiveAmount(split.receiveCents);
+    if (refused !== null) return refused;
     const nowMs = this.deps.clock.nowMs();
     const expirationMs = Math.min(
       request.expirationMs ?? Number.MAX_SAFE_INTEGER,
@@ -139,6 +141,20 @@ export class PayeeFsp {
         condition: conditionOf(fulfilmentOf(this.deps.ilpSecret, ilpPacket)),
       },
     };
+  }
+
+  /** A quote is not issued for an amount the transfer would be refused for (step, B2C min/max). */
+  private checkReceiveAmount(cents: number): Answer | null {
+    const limits = this.deps.payments.context.market.limits;
+    if (cents % limits.amountStepCents !== 0)
+      return fail(
+        'payeeFspRejectedQuote',
+        `amounts are in steps of ${limits.amountStepCents} cents`,
+      );
+    const { minCents, maxCents } = limits.byType.b2c;
+    if (cents < minCents || cents > maxCents)
+      return fail('payeeLimit', `amount outside ${minCents}..${maxCents} cents`);
+    return null;
   }
 
   /**
