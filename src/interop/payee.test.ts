@@ -245,6 +245,25 @@ describe('quote and transfer', () => {
     await send('GET', `/transfers/${body.transferId}`, 'transfers');
     const state = await hub.next(`/transfers/${body.transferId}`, mark);
     assert.equal(state.body.transferState, 'COMMITTED');
+    assert.equal(state.body.fulfilment, callback.body.fulfilment);
+  });
+
+  test('two copies of a transfer sent at once credit the customer once', async () => {
+    const body = transferBody(await quote('600'));
+    const before = await ashaWallet();
+    const mark = hub.callbacks.length;
+    const sent = await Promise.all([1, 2].map(() => send('POST', '/transfers', 'transfers', body)));
+    assert.deepEqual(
+      sent.map((s) => s.status),
+      [202, 202],
+    );
+    const callback = await hub.next(`/transfers/${body.transferId}`, mark);
+    assert.equal(callback.body.transferState, 'COMMITTED');
+    assert.equal(await ashaWallet(), before + KES(600));
+    // A retry after both settles is answered again, still without a second credit.
+    const again = await transfer(body);
+    assert.equal(again.body.fulfilment, callback.body.fulfilment);
+    assert.equal(await ashaWallet(), before + KES(600));
   });
 
   test('a SEND quote takes the fee out of the amount', async () => {

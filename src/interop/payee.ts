@@ -50,6 +50,8 @@ interface DoneTransfer {
   payerFsp: string;
   /** What the hub owes us for it at settlement: the customer's credit plus our fee. */
   transferAmountCents: number;
+  /** Kept so a later GET /transfers/{id} can show the fulfilment again (the hub has seen it). */
+  ilpPacket: string;
 }
 
 /** Net position with one counterpart FSP: positive means the hub owes Malipo. */
@@ -208,6 +210,7 @@ export class PayeeFsp {
       completedMs,
       payerFsp: terms.payerFsp,
       transferAmountCents: terms.transferAmountCents,
+      ilpPacket: request.ilpPacket,
     };
     const outcome = await this.deps.payments.businessToCustomer({
       shortcode: this.deps.settlementShortcode,
@@ -254,15 +257,7 @@ export class PayeeFsp {
   transferState(transferId: string): Answer {
     const done = this.done.get(transferId);
     if (done === undefined) return fail('transferNotFound');
-    // The fulfilment is not kept (it is a secret until revealed); the state tells the payer FSP
-    // the transfer committed, and the hub holds the fulfilment it already validated.
-    return {
-      kind: 'put',
-      body: {
-        completedTimestamp: new Date(done.completedMs).toISOString(),
-        transferState: 'COMMITTED',
-      },
-    };
+    return fulfilled(fulfilmentOf(this.deps.ilpSecret, done.ilpPacket), done.completedMs);
   }
 
   /**
