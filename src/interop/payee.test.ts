@@ -406,6 +406,15 @@ describe('malformed and mis-routed requests are refused synchronously', () => {
       () => send('POST', '/quotes', 'quotes', { ...valid(), note: 'x'.repeat(70_000) }),
       '3104',
     ],
+    [
+      'a quote for a payee at another FSP',
+      () => {
+        const body = valid();
+        body.payee.partyIdInfo.fspId = 'otherbank2';
+        return send('POST', '/quotes', 'quotes', body);
+      },
+      '3201',
+    ],
     ['a party type we do not serve', () => send('GET', '/parties/IBAN/KE001', 'parties'), '3100'],
     ['a malformed MSISDN', () => send('GET', '/parties/MSISDN/07x', 'parties'), '3101'],
     [
