@@ -13,6 +13,7 @@ import {
 } from '../daraja/platform/index.ts';
 import { LiveTraffic } from '../forecast/live.ts';
 import { registerForecastRoutes } from '../forecast/routes.ts';
+import { type InteropConfig, interopConfigFromEnv, startInterop } from '../interop/index.ts';
 import { LedgerClient } from '../journal/client.ts';
 import { registerConsoleRoutes } from '../ops/console-routes.ts';
 import { registerHealthRoutes } from '../ops/health.ts';
@@ -59,6 +60,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** The payments and risk clock (tests pin the time of day the fraud model sees). */
   clock?: { nowMs(): number };
+  /** FSPIOP interoperability; absent: from MALIPO_INTEROP_* (off unless a hub URL is set). */
+  interop?: InteropConfig | null;
 }
 
 export async function startServer(
@@ -144,6 +147,9 @@ export async function startServer(
   registerRiskRoutes(app, { risk, adminToken: config.adminToken, clock, mode: config.riskMode });
   daraja.registerRoutes(app);
   registerPortalWebRoutes(app);
+  const interop = options.interop ?? interopConfigFromEnv(process.env, config.dataDir);
+  if (interop !== null)
+    await startInterop({ app, payments, ledger, adminToken: config.adminToken, config: interop });
   // A pending STK push shows as an extra item at the top of the customer's menu.
   const stkItem = stkPromptMenuItem(daraja);
   registerUssdRoutes(app, {

@@ -1,0 +1,104 @@
+// Interoperability over Mojaloop's FSPIOP API, as the server runs it. Off unless a hub is
+// configured (MALIPO_INTEROP_HUB_URL): a Malipo that is not in a scheme serves no FSPIOP routes.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { requireAdminToken } from '../admin/auth.ts';
+import type { LedgerClient } from '../journal/client.ts';
+import { orgAccountId } from '../payments/accounts.ts';
+import type { PaymentsService } from '../payments/service.ts';
+import { HubClient } from './hub-client.ts';
+import { PayeeFsp } from './payee.ts';
+import { registerInteropRoutes } from './routes.ts';
+
+export interface InteropConfig {
+  /** Our participant id at the hub. */
+  fspId: string;
+  /** Where callbacks go: the hub's FSPIOP base URL (or the Testing Toolkit's inbound port). */
+  hubUrl: string;
+  /** The organization that pays incoming transfers out; funded by the operator like any float. */
+  settlementShortcode: string;
+  ilpSecret: string;
+}
+
+const DEFAULT_FSP_ID = 'malipo';
+const DEFAULT_SETTLEMENT_SHORTCODE = '999000';
+
+/** Null when no hub is configured. The ILP secret is generated once and kept in the data folder. */
+export function interopConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+): InteropConfig | null {
+  const hubUrl = env.MALIPO_INTEROP_HUB_URL;
+  if (hubUrl === undefined || hubUrl === '') return null;
+  if (!/^https?:\/\/[^\s]+$/.test(hubUrl))
+    throw new Error(`invalid MALIPO_INTEROP_HUB_URL: ${hubUrl}`);
+  return {
+    fspId: env.MALIPO_INTEROP_FSP_ID ?? DEFAULT_FSP_ID,
+    hubUrl: hubUrl.replace(/\/+$/, ''),
+    settlementShortcode: env.MALIPO_INTEROP_SETTLEMENT_SHORTCODE ?? DEFAULT_SETTLEMENT_SHORTCODE,
+    ilpSecret: env.MALIPO_INTEROP_ILP_SECRET ?? persistentSecret(dataDir, 'interop-ilp-secret'),
+  };
+}
+
+export interface InteropDeps {
+  app: FastifyInstance;
+  payments: PaymentsService;
+  ledger: LedgerClient;
+  adminToken: string;
+  config: InteropConfig;
+}
+
+export async function startInterop(deps: InteropDeps): Promise<PayeeFsp> {
+  const { config, payments } = deps;
+  const currency = payments.context.market.currency.code;
+  const payee = new PayeeFsp({
+    payments,
+    ledger: deps.ledger,
+    fspId: config.fspId,
+    currency,
+    settlementShortcode: config.settlementShortcode,
+    ilpSecret: config.ilpSecret,
+    clock: payments.context.deps.clock,
+  });
+  await payee.start();
+  const hub = new HubClient({
+    hubUrl: config.hubUrl,
+    fspId: config.fspId,
+    onFailure: (path, reason) => console.warn(`malipo interop: callback ${path} failed: ${reason}`),
+  });
+  registerInteropRoutes(deps.app, { payee, hub, fspId: config.fspId, currency });
+  registerInteropAdminRoutes(deps, payee);
+  return payee;
+}
+
+/** The settlement view: positions per counterpart, beside the settlement organization's balances. */
+function registerInteropAdminRoutes(deps: InteropDeps, payee: PayeeFsp): void {
+  void deps.app.register(async (scoped) => {
+    scoped.addHook('onRequest', requireAdminToken(deps.adminToken));
+    scoped.get('/admin/interop/positions', async () => {
+      const ids = (['utility', 'charges'] as const).map((a) =>
+        orgAccountId(deps.config.settlementShortcode, a),
+      );
+      const accounts = await deps.ledger.lookupAccounts(ids);
+      return {
+        fspId: deps.config.fspId,
+        positions: payee.positions(),
+        settlementAccounts: accounts.map((a) => ({
+          id: a.id,
+          balanceCents: a.creditsPosted - a.debitsPosted - a.debitsPending,
+        })),
+      };
+    });
+  });
+}
+
+function persistentSecret(dataDir: string, name: string): string {
+  const path = join(dataDir, name);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,166 @@
+// The FSPIOP endpoints Malipo serves as a payee FSP. Each request is checked synchronously
+// (headers, routing, body shape) and refused with HTTP 400 and the scheme's errorInformation when
+// it is malformed or mis-routed — we cannot trust its routing enough to call anyone back. A
+// well-formed request is accepted with 202 and answered asynchronously by a PUT callback to the
+// hub (or PUT …/error), as the API's asynchronous pattern requires.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HubClient } from './hub-client.ts';
+import {
+  type ErrorInformation,
+  errorInformation,
+  type FspiopHeaders,
+  type FspiopResource,
+  INTEROP_LIMITS,
+  type Parsed,
+} from './model.ts';
+import {
+  parseCorrelationId,
+  parseHeaders,
+  parseMsisdn,
+  parseQuoteRequest,
+  parseTransferRequest,
+} from './parse.ts';
+import type { Answer, PayeeFsp } from './payee.ts';
+
+export interface InteropRouteDeps {
+  payee: PayeeFsp;
+  hub: HubClient;
+  fspId: string;
+  currency: string;
+  /** Called with each callback's delivery (tests wait on it; the server logs failures). */
+  onAnswered?: (path: string, delivered: boolean) => void;
+}
+
+const FSPIOP_TYPE = /^application\/vnd\.interoperability\.[a-z]+\+json/;
+
+export function registerInteropRoutes(app: FastifyInstance, deps: InteropRouteDeps): void {
+  // A plugin scope: the FSPIOP content types and error shapes apply to these routes only.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(
+      FSPIOP_TYPE,
+      { parseAs: 'string', bodyLimit: INTEROP_LIMITS.bodyBytesMax },
+      (_request, body, done) => {
+        try {
+          done(null, JSON.parse(String(body)));
+        } catch {
+          done(Object.assign(new Error('malformed JSON'), { statusCode: 400, fspiop: '3101' }));
+        }
+      },
+    );
+    scope.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
+      if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+        return refuse(reply, errorInformation('tooLarge'));
+      if (error.statusCode === 415 || error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+        return refuse(reply, errorInformation('malformedSyntax', 'unsupported content type'));
+      if ((error.statusCode ?? 500) < 500)
+        return refuse(reply, errorInformation('malformedSyntax', 'unreadable request'));
+      request.log.error(error);
+      return reply.code(500).send({ errorInformation: errorInformation('internal') });
+    });
+    const opts = { bodyLimit: INTEROP_LIMITS.bodyBytesMax };
+    scope.get('/parties/:type/:id', opts, (request, reply) => getParty(deps, request, reply));
+    scope.post('/quotes', opts, (request, reply) => postQuote(deps, request, reply));
+    scope.post('/transfers', opts, (request, reply) => postTransfer(deps, request, reply));
+    scope.get('/transfers/:id', opts, (request, reply) => getTransfer(deps, request, reply));
+  });
+}
+
+function refuse(reply: FastifyReply, error: ErrorInformation) {
+  return reply.code(400).send({ errorInformation: error });
+}
+
+/** Headers, and the destination must be us: a message for another FSP is mis-routed. */
+function routed(
+  deps: InteropRouteDeps,
+  request: FastifyRequest,
+  resource: FspiopResource,
+): Parsed<FspiopHeaders> {
+  const headers = parseHeaders(request.headers, resource);
+  if (!headers.ok) return headers;
+  const { destination } = headers.value;
+  if (destination !== null && destination !== deps.fspId)
+    return {
+      ok: false,
+      error: errorInformation(
+        'destinationFsp',
+        `FSPIOP-Destination ${destination} is not this FSP`,
+      ),
+    };
+  return headers;
+}
+
+/** Answers with 202 now and sends the callback after the reply, without holding the request. */
+function accept(
+  deps: InteropRouteDeps,
+  reply: FastifyReply,
+  resource: FspiopResource,
+  path: string,
+  destination: string,
+  work: () => Answer | Promise<Answer>,
+) {
+  setImmediate(async () => {
+    let answer: Answer;
+    try {
+      answer = await work();
+    } catch (error) {
+      console.error(`malipo interop: ${path}: ${(error as Error).message}`);
+      answer = { kind: 'error', error: errorInformation('internal') };
+    }
+    const delivered = await deps.hub.answer(resource, path, destination, answer);
+    deps.onAnswered?.(path, delivered);
+  });
+  return reply.code(202).send();
+}
+
+function getParty(deps: InteropRouteDeps, request: FastifyRequest, reply: FastifyReply) {
+  const headers = routed(deps, request, 'parties');
+  if (!headers.ok) return refuse(reply, headers.error);
+  const { type, id } = request.params as { type: string; id: string };
+  if (type !== 'MSISDN')
+    return refuse(reply, errorInformation('validation', 'only MSISDN party ids are supported'));
+  const msisdn = parseMsisdn(id);
+  if (!msisdn.ok) return refuse(reply, msisdn.error);
+  return accept(
+    deps,
+    reply,
+    'parties',
+    `/parties/MSISDN/${msisdn.value}`,
+    headers.value.source,
+    () => deps.payee.lookupParty(msisdn.value),
+  );
+}
+
+function postQuote(deps: InteropRouteDeps, request: FastifyRequest, reply: FastifyReply) {
+  const headers = routed(deps, request, 'quotes');
+  if (!headers.ok) return refuse(reply, headers.error);
+  const quote = parseQuoteRequest(request.body, deps.currency);
+  if (!quote.ok) return refuse(reply, quote.error);
+  const source = headers.value.source;
+  if (quote.value.payee.fspId !== null && quote.value.payee.fspId !== deps.fspId)
+    return refuse(reply, errorInformation('destinationFsp', 'payee.fspId is not this FSP'));
+  return accept(deps, reply, 'quotes', `/quotes/${quote.value.quoteId}`, source, () =>
+    deps.payee.quote(quote.value, source),
+  );
+}
+
+function postTransfer(deps: InteropRouteDeps, request: FastifyRequest, reply: FastifyReply) {
+  const headers = routed(deps, request, 'transfers');
+  if (!headers.ok) return refuse(reply, headers.error);
+  const transfer = parseTransferRequest(request.body, deps.currency);
+  if (!transfer.ok) return refuse(reply, transfer.error);
+  const source = headers.value.source;
+  return accept(deps, reply, 'transfers', `/transfers/${transfer.value.transferId}`, source, () =>
+    deps.payee.transfer(transfer.value, source),
+  );
+}
+
+function getTransfer(deps: InteropRouteDeps, request: FastifyRequest, reply: FastifyReply) {
+  const headers = routed(deps, request, 'transfers');
+  if (!headers.ok) return refuse(reply, headers.error);
+  const id = parseCorrelationId((request.params as { id: string }).id, 'transferId');
+  if (!id.ok) return refuse(reply, id.error);
+  return accept(deps, reply, 'transfers', `/transfers/${id.value}`, headers.value.source, () =>
+    deps.payee.transferState(id.value),
+  );
+}

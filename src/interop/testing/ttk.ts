@@ -1,0 +1,47 @@
+// Starts the Mojaloop Testing Toolkit for a test run, from a scratch install made by
+// scripts/ttk-setup.sh (MALIPO_TTK_DIR), and stops it afterwards. Returns null when no toolkit
+// is installed, so the caller can skip with the reason instead of pretending.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RunningToolkit {
+  /** The toolkit's inbound FSPIOP API, where it validates what it receives. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const START_WAIT_MS_MAX = 90_000;
+const POLL_MS = 500;
+
+export function toolkitDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const dir = env.MALIPO_TTK_DIR;
+  return dir !== undefined && existsSync(join(dir, 'src', 'index.js')) ? dir : null;
+}
+
+export async function startToolkit(dir: string, port: number): Promise<RunningToolkit> {
+  const child: ChildProcess = spawn(process.execPath, ['src/index.js'], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const deadline = Date.now() + START_WAIT_MS_MAX;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the toolkit exited with ${child.exitCode}`);
+    try {
+      await fetch(`${url}/health`, { signal: AbortSignal.timeout(POLL_MS * 2) });
+      return { url, stop };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+  await stop();
+  throw new Error(`the toolkit did not listen on ${url} within ${START_WAIT_MS_MAX} ms`);
+}
