@@ -13,6 +13,7 @@ import { LedgerClient } from '../../../journal/client.ts';
 import { seedDemo } from '../../../payments/demo.ts';
 import { defaultMarketConfig } from '../../../payments/market-config.ts';
 import { type PaymentsService, startPayments } from '../../../payments/service.ts';
+import { placeholderTransactionId } from '../../ids.ts';
 import { stkPassword } from '../../stk-password.ts';
 import { formatCompactTimestamp } from '../../time.ts';
 import {
@@ -300,4 +301,18 @@ export function skewedClock() {
       offsetMs += ms;
     },
   };
+}
+
+/**
+ * Asserts that a failed result's TransactionID is Daraja's placeholder for a moment between
+ * fromMs and toMs: the receipt's date characters (day 1–9 is a digit) then seven zeros. Both
+ * ends are accepted because the request may straddle local midnight.
+ */
+export function assertPlaceholderTransactionId(actual: unknown, fromMs: number, toMs: number) {
+  const expected = [placeholderTransactionId(fromMs), placeholderTransactionId(toMs)];
+  if (!expected.includes(String(actual))) {
+    throw new Error(
+      `TransactionID ${String(actual)} is not the placeholder ${expected.join(' or ')}`,
+    );
+  }
 }
