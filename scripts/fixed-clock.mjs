@@ -14,7 +14,9 @@ if (target) {
   const RealDate = globalThis.Date;
   const targetMs = RealDate.parse(target);
   if (Number.isNaN(targetMs)) {
-    throw new Error(`MALIPO_TEST_NOW=${target} is not an ISO date-time (e.g. 2028-02-29T20:59:00Z)`);
+    throw new Error(
+      `MALIPO_TEST_NOW=${target} is not an ISO date-time (e.g. 2028-02-29T20:59:00Z)`,
+    );
   }
   const anchor = process.env.MALIPO_TEST_NOW_ANCHOR;
   const anchorMs = anchor === undefined ? RealDate.now() : Number(anchor);

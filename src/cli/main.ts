@@ -5,17 +5,17 @@ import { describeSandboxApp } from '../daraja/platform/index.ts';
 import { describeDemo } from '../payments/demo.ts';
 import { PORTAL_PAGE_PATH } from '../portal/routes.ts';
 import { startServer } from '../server/app.ts';
-import { loadConfig } from '../server/config.ts';
-import { forecastCommand } from './forecast.ts';
-import { phoneCommand } from './phone.ts';
-import { runSimulateCommand } from './simulate.ts';
-import { runStkCommand } from './stk.ts';
-import { runTrainCommand } from './train.ts';
+import { loadConfig, parsePort } from '../server/config.ts';
+import { FORECAST_USAGE, forecastCommand } from './forecast.ts';
+import { PHONE_USAGE, phoneCommand } from './phone.ts';
+import { runSimulateCommand, SIMULATE_USAGE } from './simulate.ts';
+import { runStkCommand, STK_USAGE } from './stk.ts';
+import { runTrainCommand, TRAIN_USAGE } from './train.ts';
 
 const USAGE = `usage: malipo <command> [options]
 
 commands:
-  serve            start the platform (default)
+  serve            start the platform (default; see malipo serve --help)
       --port N, --host H, --data DIR, --database-url URL (PostgreSQL; default: SQLite in DIR)
   phone <msisdn> [--url http://127.0.0.1:8080] [--code '*334#']   a handset on the USSD menu
   forecast [--url http://127.0.0.1:8080] [--data DIR]              the next 24 h of traffic and capacity
@@ -23,7 +23,30 @@ commands:
   simulate [--url URL --rate N --duration S --seed N --labels FILE] a population driving USSD and Daraja (see --help)
   simulate --offline --seed N --days D --out FILE                  labelled transactions for training
   train [--from FILE] [--out models/fraud-model.json]              train the fraud model (XGBoost) (see --help)
+
+malipo <command> --help shows a command's options.
 `;
+
+const SERVE_USAGE = `usage: malipo serve [options]   (npm start -- [options])
+  --port N              listen port (default 8080; 0 picks a free one)      env MALIPO_PORT
+  --host H              listen address (default 127.0.0.1)                  env MALIPO_HOST
+  --data DIR            data folder: SQLite journal, keys, sms.jsonl, state (default ./data)
+                                                                            env MALIPO_DATA_DIR
+  --database-url URL    postgres://user:password@host:5432/db keeps the journal in PostgreSQL
+                        instead of SQLite in DIR                            env MALIPO_DATABASE_URL
+More settings (SMS API, risk model, Daraja rate limits, production mode) are environment
+variables; see the README's operator section.
+`;
+
+/** Each command's help, printed by \`malipo <command> --help\` before its own parsing runs. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  serve: SERVE_USAGE,
+  phone: PHONE_USAGE,
+  forecast: FORECAST_USAGE,
+  stk: STK_USAGE,
+  simulate: SIMULATE_USAGE,
+  train: TRAIN_USAGE,
+};
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -36,7 +59,7 @@ async function serve(args: string[]): Promise<void> {
     },
   });
   const config = loadConfig({
-    port: values.port === undefined ? undefined : Number(values.port),
+    port: values.port === undefined ? undefined : parsePort(values.port, '--port'),
     host: values.host,
     dataDir: values.data,
     databaseUrl: values['database-url'],
@@ -65,6 +88,11 @@ async function serve(args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
+  const usage = COMMAND_USAGE[command];
+  if (usage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(usage);
+    return;
+  }
   switch (command) {
     case 'serve':
       return serve(rest);
@@ -86,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       return;
     default:
-      console.error(USAGE);
+      console.error(`unknown command: ${command}\n${USAGE}`);
       process.exitCode = 2;
   }
 }
