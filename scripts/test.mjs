@@ -11,10 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const CLOCK_PRELOAD = resolve(here, 'fixed-clock.mjs');
+// A file URL: NODE_OPTIONS splits on spaces, which a URL has none of.
+const CLOCK_PRELOAD = pathToFileURL(resolve(here, 'fixed-clock.mjs')).href;
 const SKIP_REPORTER = resolve(here, 'skip-reporter.mjs');
 
 /**
