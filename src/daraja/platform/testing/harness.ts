@@ -316,3 +316,27 @@ export function assertPlaceholderTransactionId(actual: unknown, fromMs: number, 
     );
   }
 }
+
+/** Longest span assertTimeBetween enumerates; a request in these tests takes seconds at most. */
+const TIME_SPAN_SECONDS_MAX = 600;
+
+/**
+ * Asserts that a formatted time in a result is one of the seconds from fromMs to toMs. A result's
+ * time is the transaction's, taken before the ledger commits, so it can be a second earlier than
+ * the committed transfer's timestamp; comparing it with that second alone fails now and then.
+ */
+export function assertTimeBetween(
+  actual: unknown,
+  format: (atMs: number) => string,
+  fromMs: number,
+  toMs: number,
+) {
+  const seconds: string[] = [];
+  for (let s = Math.floor(fromMs / 1000); s <= Math.floor(toMs / 1000); s++) {
+    if (seconds.length >= TIME_SPAN_SECONDS_MAX) break;
+    seconds.push(format(s * 1000));
+  }
+  if (!seconds.includes(String(actual))) {
+    throw new Error(`time ${String(actual)} is not between ${seconds[0]} and ${seconds.at(-1)}`);
+  }
+}
