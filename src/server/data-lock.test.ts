@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { startServer } from './app.ts';
 import { loadConfig } from './config.ts';
 import { DataDirLockedError, lockDataDir } from './data-lock.ts';
@@ -34,6 +37,31 @@ describe('one server per data folder', () => {
       first.release();
     }
     // Released: the folder can be taken again.
+    lockDataDir(dir).release();
+  });
+
+  test('a process killed while holding the folder leaves no stale lock', async () => {
+    const dir = tempDir();
+    const lockModule = fileURLToPath(new URL('./data-lock.ts', import.meta.url));
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `const { lockDataDir } = await import(${JSON.stringify(lockModule)});
+         lockDataDir(${JSON.stringify(dir)}); console.log('held'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [first] = (await once(holder.stdout, 'data')) as [Buffer];
+      assert.equal(first.toString().trim(), 'held');
+      assert.throws(() => lockDataDir(dir), new RegExp(`pid ${holder.pid}`));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    await once(holder, 'exit');
     lockDataDir(dir).release();
   });
 

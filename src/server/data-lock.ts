@@ -28,6 +28,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const db = new Database(path, { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
+    // Nothing here needs a rollback journal on disk: no stray malipo.lock-journal beside it.
+    db.pragma('journal_mode = MEMORY');
     // The first write takes the exclusive lock, which exclusive mode keeps after the commit.
     db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)');
     db.exec('DELETE FROM holder');
