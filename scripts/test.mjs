@@ -61,6 +61,12 @@ const DATE_MATRIX_INSTANTS = [
   ['year end', '2026-12-31T23:59:00+03:00'],
 ];
 const DATE_MATRIX_ZONES = ['UTC', 'Africa/Nairobi'];
+/**
+ * Files run at once in a matrix run. The runner's default on a 2-core machine is one; these
+ * suites spend most of their time waiting on loopback servers and callbacks, so two at a time
+ * shortens the eight runs without adding CPU work.
+ */
+const DATE_MATRIX_CONCURRENCY = 2;
 
 const roots = ['src', 'test'];
 const args = process.argv.slice(2);
@@ -112,6 +118,7 @@ function runFiles(pgUrl, extraEnv) {
       '--test-reporter-destination=stdout',
       `--test-reporter=${SKIP_REPORTER}`,
       `--test-reporter-destination=${skipFile}`,
+      ...(dateMatrix ? [`--test-concurrency=${DATE_MATRIX_CONCURRENCY}`] : []),
       ...passThrough,
       ...files,
     ],
