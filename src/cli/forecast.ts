@@ -5,6 +5,11 @@ import { parseArgs } from 'node:util';
 import type { Forecast } from '../forecast/model.ts';
 import { adminGet, adminTarget } from './admin-client.ts';
 
+export const FORECAST_USAGE = `usage: malipo forecast [options]
+  --url URL     the running server (default http://127.0.0.1:8080)
+  --data DIR    its data folder, where the admin token is read from (default ./data)
+  --json        print the forecast as JSON`;
+
 export async function forecastCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,

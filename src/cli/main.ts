@@ -6,19 +6,19 @@ import { describeDemo } from '../payments/demo.ts';
 import { PORTAL_PAGE_PATH } from '../portal/routes.ts';
 import type { RiskMode } from '../risk/mode.ts';
 import { startServer } from '../server/app.ts';
-import { loadConfig } from '../server/config.ts';
-import { forecastCommand } from './forecast.ts';
-import { phoneCommand } from './phone.ts';
-import { runRiskCommand } from './risk.ts';
-import { runSimulateCommand } from './simulate.ts';
+import { loadConfig, parsePort } from '../server/config.ts';
+import { FORECAST_USAGE, forecastCommand } from './forecast.ts';
+import { PHONE_USAGE, phoneCommand } from './phone.ts';
+import { RISK_USAGE, runRiskCommand } from './risk.ts';
+import { runSimulateCommand, SIMULATE_USAGE } from './simulate.ts';
 import { runStatusCommand } from './status.ts';
-import { runStkCommand } from './stk.ts';
-import { runTrainCommand } from './train.ts';
+import { runStkCommand, STK_USAGE } from './stk.ts';
+import { runTrainCommand, TRAIN_USAGE } from './train.ts';
 
 const USAGE = `usage: malipo <command> [options]
 
 commands:
-  serve            start the platform (default)
+  serve            start the platform (default; see malipo serve --help)
       --port N, --host H, --data DIR, --database-url URL (PostgreSQL; default: SQLite in DIR)
       --risk enforce|shadow|off   act on fraud decisions, only record them, or skip scoring
                                   (MALIPO_RISK_MODE; default: shadow in the sandbox, enforce
@@ -31,7 +31,42 @@ commands:
   simulate --offline --seed N --days D --out FILE                  labelled transactions for training
   train [--from FILE] [--out models/fraud-model.json]              train the fraud model (XGBoost) (see --help)
   risk replay FILE [--model FILE|none]                             a timestamped history (JSONL, CSV, PaySim) through the risk engine
+
+malipo <command> --help shows a command's options.
 `;
+
+const SERVE_USAGE = `usage: malipo serve [options]   (npm start -- [options])
+  --port N              listen port (default 8080; 0 picks a free one)      env MALIPO_PORT
+  --host H              listen address (default 127.0.0.1)                  env MALIPO_HOST
+  --data DIR            data folder: SQLite journal, keys, sms.jsonl, state (default ./data)
+                                                                            env MALIPO_DATA_DIR
+  --database-url URL    postgres://user:password@host:5432/db keeps the journal in PostgreSQL
+                        instead of SQLite in DIR                            env MALIPO_DATABASE_URL
+  --risk MODE           enforce (act on step-up, hold, block), shadow (record decisions only) or
+                        off (no scoring); default shadow in the sandbox, enforce with
+                        MALIPO_MODE=production                              env MALIPO_RISK_MODE
+More settings (SMS API, risk model, Daraja rate limits, production mode) are environment
+variables; see the README's operator section.
+`;
+
+const STATUS_USAGE = `usage: malipo status [options]
+  --url URL     the server (default http://127.0.0.1:8080, or what --data names)
+  --data DIR    read the admin token from DIR/admin-token (default ./data)
+  --json        the summary as JSON
+Exit code: 0 healthy, 1 needs attention, 2 unreachable.
+`;
+
+/** Each command's help, printed by \`malipo <command> --help\` before its own parsing runs. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  serve: SERVE_USAGE,
+  phone: PHONE_USAGE,
+  forecast: FORECAST_USAGE,
+  stk: STK_USAGE,
+  simulate: SIMULATE_USAGE,
+  train: TRAIN_USAGE,
+  status: STATUS_USAGE,
+  risk: RISK_USAGE,
+};
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -45,7 +80,7 @@ async function serve(args: string[]): Promise<void> {
     },
   });
   const config = loadConfig({
-    port: values.port === undefined ? undefined : Number(values.port),
+    port: values.port === undefined ? undefined : parsePort(values.port, '--port'),
     host: values.host,
     dataDir: values.data,
     databaseUrl: values['database-url'],
@@ -88,6 +123,11 @@ function describeRiskMode(mode: RiskMode, sandbox: boolean): string {
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
+  const usage = COMMAND_USAGE[command];
+  if (usage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(usage);
+    return;
+  }
   switch (command) {
     case 'serve':
       return serve(rest);
@@ -115,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       return;
     default:
-      console.error(USAGE);
+      console.error(`unknown command: ${command}\n${USAGE}`);
       process.exitCode = 2;
   }
 }

@@ -2,7 +2,7 @@
 // put interrupted attempts back, and the file refuses a second owner.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -104,5 +104,16 @@ describe('delivery store', { timeout: 10_000 }, () => {
     assert.throws(() => new DeliveryStore(path, 'cb'), /in use by another engine/);
     store.close();
     new DeliveryStore(path, 'cb').close();
+  });
+
+  test('a damaged state file is named, with what to do about it', () => {
+    writeFileSync(path, 'not an SQLite file: overwritten by mistake\n'.repeat(200));
+    assert.throws(
+      () => new DeliveryStore(path, 'cb'),
+      (error: unknown) =>
+        error instanceof Error &&
+        error.message.startsWith(`outbox state file ${path} is damaged (file is not a database)`) &&
+        error.message.includes(`mv ${path} ${path}.damaged`),
+    );
   });
 });

@@ -136,6 +136,12 @@ export class DeliveryStore {
       db.close();
       if (error instanceof Error && /locked|busy/i.test(error.message))
         throw new Error(`outbox state file ${path} is in use by another engine`, { cause: error });
+      if (error instanceof Error && /not a database|malformed|corrupt/i.test(error.message)) {
+        throw new Error(
+          `outbox state file ${path} is damaged (${error.message}): restore it from a backup, or move it aside (mv ${path} ${path}.damaged) and it is rebuilt from the journal, which sends its messages again`,
+          { cause: error },
+        );
+      }
       throw error;
     }
     this.db = db;

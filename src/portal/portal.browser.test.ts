@@ -142,11 +142,22 @@ async function checkSandboxPage(
   const certificate = readFileSync((await download.path())!, 'utf8');
   assert.match(certificate, /^-----BEGIN CERTIFICATE-----/);
 
+  // The setting shows what is in force: the sandbox seeds its test customer to approve after 3 s.
   const row = page.locator(`#test-customers tr[data-msisdn="${TEST_CUSTOMER}"]`);
+  const mode = row.getByLabel(`Behaviour of ${TEST_CUSTOMER}`);
+  const delay = row.getByLabel(`Delay before ${TEST_CUSTOMER} answers`);
+  assert.equal(await mode.inputValue(), 'approve');
+  assert.equal(await delay.inputValue(), '3000');
+  await mode.selectOption('cancel');
+  await delay.fill('1500');
   await row.getByRole('button', { name: 'Save' }).click();
-  await row.locator('.row-status', { hasText: 'Choose how the customer answers' }).waitFor();
-  await row.getByLabel(`Behaviour of ${TEST_CUSTOMER}`).selectOption('cancel');
-  await row.getByLabel(`Delay before ${TEST_CUSTOMER} answers`).fill('0');
+  await row.locator('.row-status', { hasText: 'Saved' }).waitFor();
+  // After a reload the page reads the saved setting back from the server.
+  await page.reload();
+  await credentials.locator('[data-field="passkey"]').waitFor();
+  assert.equal(await mode.inputValue(), 'cancel');
+  assert.equal(await delay.inputValue(), '1500');
+  await delay.fill('0');
   await row.getByRole('button', { name: 'Save' }).click();
   await row.locator('.row-status', { hasText: 'Saved' }).waitFor();
 
@@ -210,13 +221,26 @@ async function checkCallbackLog(
   assert.equal(await textOf(attempt.locator('[data-field="status"]')), '200');
   assert.match(await textOf(attempt.locator('[data-field="latency"]')), /^\d+(\.\d+)? ms$/);
   assert.match(await textOf(attempt.locator('[data-field="response"]')), /Accepted/);
+  // The payload sent is shown, and it is exactly what the partner received.
+  await delivery.getByText('Payload sent').click();
+  const payload = delivery.locator('[data-field="payload"]');
+  assert.ok(await payload.isVisible());
+  assert.deepEqual(JSON.parse(await textOf(payload)), first!.body);
   // The STK callback from the sandbox step is in the same app's log.
   await page.locator('article.delivery', { hasText: 'STK push result' }).waitFor();
 
   await delivery.getByRole('button', { name: 'Replay' }).click();
+  const banner = page.locator('#banner');
+  await page.locator('.banner', { hasText: 'is being sent again' }).waitFor();
+  // A banner is about the tab it was shown on: changing tabs clears it at once (it would
+  // otherwise stay for 6 s after it appeared).
+  await page.getByRole('link', { name: 'Sandbox' }).click();
+  await page.locator('#credentials [data-field="passkey"]').waitFor();
+  assert.equal(await banner.isHidden(), true);
   const both = await receiver.waitFor('/confirmation', 2);
   assert.equal(both[1]!.raw, both[0]!.raw);
-  // The page refreshes itself: the second attempt shows without a reload.
+  await page.getByRole('link', { name: 'Callback log' }).click();
+  // The second attempt shows in the log.
   await delivery
     .locator('tr[data-attempt="2"] [data-field="status"]', { hasText: '200' })
     .waitFor();

@@ -37,6 +37,7 @@ import { createSmsDispatcher } from '../sms/dispatcher.ts';
 import { FileSmsGateway, HttpSmsGateway } from '../sms/gateway.ts';
 import { registerUssdRoutes } from '../ussd/routes.ts';
 import type { ServerConfig } from './config.ts';
+import { lockDataDir } from './data-lock.ts';
 
 /** How often the server checks whether a new local day has begun (overdraft daily fees). */
 const DAILY_JOB_CHECK_MS = 60_000;
@@ -64,10 +65,51 @@ export interface StartOptions {
   interop?: InteropConfig | null;
 }
 
+/**
+ * Starts everything on the data folder, which it holds locked until close: a second server on the
+ * same folder is refused with a message naming the folder, before it touches the journal.
+ */
 export async function startServer(
   config: ServerConfig,
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  const lock = lockDataDir(config.dataDir);
+  try {
+    const server = await startServices(config, options);
+    return {
+      ...server,
+      async close() {
+        try {
+          await server.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** SQLite's words for a file that is not (or no longer) a database. */
+const DAMAGED_SQLITE = /not a database|malformed|corrupt/i;
+
+/** Opens the journal; a damaged SQLite journal is named, with what to do about it. */
+async function openLedger(config: ServerConfig): Promise<LedgerClient> {
+  try {
+    return await LedgerClient.open({ journal: config.journal, metrics: config.metrics });
+  } catch (error) {
+    const { journal } = config;
+    if (journal.kind !== 'sqlite' || !DAMAGED_SQLITE.test(String(error))) throw error;
+    throw new Error(
+      `the journal ${journal.path} is damaged or not a Malipo journal (${(error as Error).message}): restore it from a backup, or move it aside (mv ${journal.path} ${journal.path}.damaged) to start with an empty ledger`,
+      { cause: error },
+    );
+  }
+}
+
+async function startServices(config: ServerConfig, options: StartOptions): Promise<RunningServer> {
   const logFile = logDestination(config.logFile);
   const log = createLogger({ level: config.logLevel, destination: logFile });
   // logrotate moves the file, then SIGHUP: write to a new file of the same name from now on.
@@ -75,7 +117,7 @@ export async function startServer(
   if (config.logFile !== '-') process.on('SIGHUP', reopenLog);
   const registry = config.metrics ? processRegistry('main') : null;
   const metrics = registry === null ? null : createAppMetrics(registry);
-  const ledger = await LedgerClient.open({ journal: config.journal, metrics: config.metrics });
+  const ledger = await openLedger(config);
   const market =
     config.marketFile === null ? defaultMarketConfig() : loadMarketConfig(config.marketFile);
   const live = new LiveTraffic({

@@ -67,14 +67,18 @@ export function loadConfig(
 ): ServerConfig {
   const dataDir = resolve(input.dataDir ?? env.MALIPO_DATA_DIR ?? 'data');
   mkdirSync(dataDir, { recursive: true });
-  const databaseUrl = input.databaseUrl ?? env.MALIPO_DATABASE_URL;
+  const databaseUrl =
+    input.databaseUrl === undefined
+      ? env.MALIPO_DATABASE_URL && checkDatabaseUrl(env.MALIPO_DATABASE_URL, 'MALIPO_DATABASE_URL')
+      : checkDatabaseUrl(input.databaseUrl, '--database-url');
   const journal: JournalConfig = databaseUrl
     ? { kind: 'postgres', url: databaseUrl }
     : { kind: 'sqlite', path: join(dataDir, 'journal.db') };
   const sandbox = input.sandbox ?? env.MALIPO_MODE !== 'production';
   return {
     host: input.host ?? env.MALIPO_HOST ?? '127.0.0.1',
-    port: input.port ?? (env.MALIPO_PORT ? Number(env.MALIPO_PORT) : DEFAULT_PORT),
+    port:
+      input.port ?? (env.MALIPO_PORT ? parsePort(env.MALIPO_PORT, 'MALIPO_PORT') : DEFAULT_PORT),
     dataDir,
     journal,
     adminToken: env.MALIPO_ADMIN_TOKEN ?? persistentSecret(dataDir, 'admin-token'),
@@ -132,6 +136,56 @@ function holdTimeoutFrom(env: NodeJS.ProcessEnv): number | null {
   if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= 7 * 86_400))
     throw new Error(`invalid MALIPO_HOLD_TIMEOUT_SECONDS: '${raw}' (whole seconds, 1..604800)`);
   return seconds * 1000;
+}
+
+/** A misconfiguration found before anything starts; its message names the setting and the fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const PORT_MAX = 65_535;
+
+/** A listen port from a flag or variable (named by `source` in the error), 0 meaning any free one. */
+export function parsePort(raw: string, source: string): number {
+  const port = /^\d{1,5}$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!(port >= 0 && port <= PORT_MAX)) {
+    throw new ConfigError(
+      `${source} ${JSON.stringify(raw)} is not a port number: give a whole number from 0 to ${PORT_MAX}, e.g. ${source === '--port' ? '--port 8080' : `${source}=8080`} (0 picks a free port)`,
+    );
+  }
+  return port;
+}
+
+const POSTGRES_PROTOCOLS = new Set(['postgres:', 'postgresql:']);
+const DATABASE_URL_EXAMPLE = 'postgres://malipo:password@127.0.0.1:5432/malipo';
+
+/**
+ * The journal's PostgreSQL URL, checked before anything connects: the PostgreSQL client would
+ * otherwise take any scheme (mysql://…) as PostgreSQL and fail later with a connection error.
+ * Errors show the URL without its password.
+ */
+export function checkDatabaseUrl(raw: string, source: string): string {
+  let url: URL;
+  try {
+    // "host:5432/db" parses as a URL with scheme "host:"; a database URL always has "://".
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new TypeError('no scheme://');
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `${source} ${JSON.stringify(redactUrl(raw))} is not a URL: give a PostgreSQL URL such as ${DATABASE_URL_EXAMPLE}, or leave it out to keep the journal in SQLite in the data folder`,
+    );
+  }
+  if (!POSTGRES_PROTOCOLS.has(url.protocol)) {
+    throw new ConfigError(
+      `${source} ${JSON.stringify(redactUrl(raw))} is not PostgreSQL (${url.protocol}//): Malipo's journal runs on PostgreSQL (postgres:// or postgresql://, e.g. ${DATABASE_URL_EXAMPLE}) or, without ${source}, on SQLite in the data folder`,
+    );
+  }
+  return raw;
+}
+
+/** The URL with any password replaced, for messages and logs. */
+function redactUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
 /**

@@ -77,6 +77,7 @@ describe('C2B register URL, simulate, validation and confirmation', { timeout: 1
     receiver.behave('/v2/validation', {
       answer: { ResultCode: '0', ResultDesc: 'Accepted', ThirdPartyTransID: 'TP-777' },
     });
+    const simulatedAtMs = Date.now();
     const simulated = await simulate(2);
     assert.deepEqual(simulated.body, {
       OriginatorCoversationID: simulated.body.OriginatorCoversationID,
@@ -88,10 +89,18 @@ describe('C2B register URL, simulate, validation and confirmation', { timeout: 1
     const body = confirmation!.body as Record<string, string>;
     const [principal] = await server.ledger.lookupTransfers([`${body.TransID}:p`]);
     const balance = ((await utilityCents()) / 100).toFixed(2);
+    // TransTime is the payment's time, taken before the ledger commits its transfers: between
+    // the request and the commit (often the same second, not always).
+    const earliest = formatCompactTimestamp(simulatedAtMs, 180);
+    const latest = formatCompactTimestamp(principal!.timestamp / 1000, 180);
+    assert.ok(
+      body.TransTime! >= earliest && body.TransTime! <= latest,
+      `TransTime ${body.TransTime} outside ${earliest}..${latest}`,
+    );
     assert.deepEqual(body, {
       TransactionType: 'Pay Bill',
       TransID: body.TransID,
-      TransTime: formatCompactTimestamp(principal!.timestamp / 1000, 180),
+      TransTime: body.TransTime,
       TransAmount: '5.00',
       BusinessShortCode: '600000',
       BillRefNumber: 'Sample Transaction',

@@ -36,7 +36,16 @@ export async function loadOrCreateCredentials(
     writeAtomically(certPath, authority.certificatePem, 0o644);
   }
   const certificatePem = readFileSync(certPath, 'utf8');
-  const decryptor = createCredentialDecryptor(readFileSync(keyPath, 'utf8'));
+  let decryptor: CredentialDecryptor;
+  try {
+    decryptor = createCredentialDecryptor(readFileSync(keyPath, 'utf8'));
+  } catch (error) {
+    // Partners encrypt with the certificate beside it: a new key would refuse their credentials.
+    throw new Error(
+      `the initiator credential key ${keyPath} is damaged (${(error as Error).message}): restore it from a backup; or move it and ${certPath} aside to make a new pair, after which partners must download the new certificate and re-encrypt their initiator passwords`,
+      { cause: error },
+    );
+  }
   return { certificatePem, decryptor };
 }
 

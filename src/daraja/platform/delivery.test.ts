@@ -10,6 +10,7 @@ import { type AcceptedRequest, CALLBACK_STREAM } from './model.ts';
 import { requestRecord } from './state.ts';
 import {
   accessToken,
+  assertPlaceholderTransactionId,
   darajaCall,
   errorOf,
   type Receiver,
@@ -358,7 +359,7 @@ describe('restart', { timeout: 120_000 }, () => {
           TransactionID: body.Result.TransactionID,
         },
       });
-      assert.match(body.Result.TransactionID, /^[A-Z]{3}0000000$/);
+      assertPlaceholderTransactionId(body.Result.TransactionID, nowMs, Date.now());
       await server.platform.idle();
       assert.equal(
         receiver.attempts.filter((a) => a.path === '/stale' || a.path === '/fresh-timeout').length,

@@ -6,6 +6,8 @@ import { formatCompactTimestamp, formatDottedDateTime } from '../time.ts';
 import {
   ADMIN_TOKEN,
   accessToken,
+  assertPlaceholderTransactionId,
+  assertTimeBetween,
   darajaCall,
   errorOf,
   type Receiver,
@@ -71,6 +73,7 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
   };
 
   it('pays a B2C v3 request and sends the result key for key as Daraja\u2019s sample', async () => {
+    const sentAtMs = Date.now();
     const accepted = await call('/mpesa/b2c/v3/paymentrequest', b2c('/b2c/ok'));
     assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
     const { ConversationID } = accepted.body as Record<string, string>;
@@ -86,6 +89,14 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
     const receipt = String(result.Result.TransactionID);
     const [principal] = await server.ledger.lookupTransfers([`${receipt}:p`]);
     const [utility, working, charges] = await balances('600000');
+    const completed = result.Result.ResultParameters!.ResultParameter[3]!;
+    assert.equal(completed.Key, 'TransactionCompletedDateTime');
+    assertTimeBetween(
+      completed.Value,
+      (ms) => formatDottedDateTime(ms, 180),
+      sentAtMs,
+      principal!.timestamp / 1000,
+    );
     assert.deepEqual(result, {
       Result: {
         ResultType: 0,
@@ -99,10 +110,7 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
             { Key: 'TransactionAmount', Value: 100 },
             { Key: 'TransactionReceipt', Value: receipt },
             { Key: 'ReceiverPartyPublicName', Value: '254722000111 - MARY ATIENO' },
-            {
-              Key: 'TransactionCompletedDateTime',
-              Value: formatDottedDateTime(principal!.timestamp / 1000, 180),
-            },
+            { Key: 'TransactionCompletedDateTime', Value: completed.Value },
             { Key: 'B2CUtilityAccountAvailableFunds', Value: utility },
             { Key: 'B2CWorkingAccountAvailableFunds', Value: working },
             { Key: 'B2CRecipientIsRegisteredCustomer', Value: 'Y' },
@@ -160,6 +168,7 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
     const codes: unknown[] = [];
     for (let i = 0; i < 6; i++) {
       const path = `/b2c/locky-${i}`;
+      const sentAtMs = Date.now();
       const accepted = await call(
         '/mpesa/b2c/v3/paymentrequest',
         b2c(path, { InitiatorName: 'locky', SecurityCredential: wrong }),
@@ -169,7 +178,7 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
       const result = (callback!.body as Result).Result;
       codes.push(result.ResultCode);
       assert.equal(result.ResultParameters, undefined);
-      assert.match(String(result.TransactionID), /^[A-Z]{3}0000000$/);
+      assertPlaceholderTransactionId(result.TransactionID, sentAtMs, Date.now());
     }
     assert.deepEqual(codes, [2001, 2001, 2001, 2001, 2001, 8006]);
     const right = encryptInitiatorPassword(certificate, 'Locky#2024pw');
@@ -438,6 +447,7 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
   });
 
   it('pays B2B Pay Bill with string-typed results, and Buy Goods to a till', async () => {
+    const sentAtMs = Date.now();
     const accepted = await call('/mpesa/b2b/v1/paymentrequest', b2b('/b2b/paybill'));
     assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
     const [callback] = await receiver.waitFor('/b2b/paybill');
@@ -451,6 +461,14 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
       100
     ).toFixed(2);
     const cents = utility!.creditsPosted - utility!.debitsPosted - utility!.debitsPending;
+    const completed = r.ResultParameters!.ResultParameter[3]!;
+    assert.equal(completed.Key, 'TransCompletedTime');
+    assertTimeBetween(
+      completed.Value,
+      (ms) => formatCompactTimestamp(ms, 180),
+      sentAtMs,
+      principal!.timestamp / 1000,
+    );
     assert.deepEqual(callback!.body, {
       Result: {
         ResultType: '0',
@@ -470,10 +488,7 @@ describe('initiator APIs (B2C, B2B, tax, status, balance, reversal)', { timeout:
               Key: 'DebitPartyAffectedAccountBalance',
               Value: `Utility Account|KES|${current}|${available}|0.00|0.00`,
             },
-            {
-              Key: 'TransCompletedTime',
-              Value: formatCompactTimestamp(principal!.timestamp / 1000, 180),
-            },
+            { Key: 'TransCompletedTime', Value: completed.Value },
             { Key: 'DebitPartyCharges', Value: r.ResultParameters!.ResultParameter[4]!.Value },
             { Key: 'ReceiverPartyPublicName', Value: '888880 - KENYA POWER' },
             { Key: 'Currency', Value: 'KES' },

@@ -3,11 +3,12 @@
 // test credentials, the certificate, test customers' behaviour, and the app's delivery log with
 // replay. A web portal is built on it later.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DeliveryStatus } from '../../outbox/index.ts';
+import type { Delivery, DeliveryStatus } from '../../outbox/index.ts';
 import { DECISION_STREAM } from '../../payments/review.ts';
 import { createApp, registerDeveloper, verifyDeveloper } from './apps.ts';
+import { renderCallback } from './callbacks.ts';
 import type { HttpDeps } from './http.ts';
-import { type DarajaApp, type Developer, PORTAL_SESSION_TTL_MS } from './model.ts';
+import { CALLBACK_STREAM, type DarajaApp, type Developer, PORTAL_SESSION_TTL_MS } from './model.ts';
 import { setTestBehaviour } from './operations.ts';
 import type { DarajaPlatform } from './platform.ts';
 import { appView, deliveriesQuery, deliveriesQuerySchema, replayAnswer } from './views.ts';
@@ -163,8 +164,21 @@ function registerPortalAppRoutes(authed: FastifyInstance, context: SessionContex
       const sandbox = platform.state.sandbox;
       if (app === null || sandbox === null || platform.environment !== 'sandbox')
         return reply.code(404).send({ ok: false, error: 'not found' });
-      const { appId: _shared, ...credentials } = sandbox;
-      return { ok: true, ...credentials, certificateUrl: CERTIFICATE_PATH };
+      const { appId: _shared, testCustomers, ...credentials } = sandbox;
+      // Each test customer with how it answers prompts now; never set means it waits (manual).
+      const customers = testCustomers.map((customer) => {
+        const set = platform.state.behaviours.get(customer.msisdn);
+        return {
+          ...customer,
+          behaviour: { mode: set?.mode ?? 'manual', delayMs: set?.delayMs ?? 0 },
+        };
+      });
+      return {
+        ok: true,
+        ...credentials,
+        testCustomers: customers,
+        certificateUrl: CERTIFICATE_PATH,
+      };
     },
   );
   authed.put<{ Params: { msisdn: string }; Body: { mode: string; delayMs?: number } }>(
@@ -229,6 +243,35 @@ async function riskDecisionsFor(platform: DarajaPlatform, shortcodes: readonly s
   return shown;
 }
 
+/** The most of a callback's JSON shown per delivery; Daraja callbacks are well under 2 KB. */
+export const PAYLOAD_CHARS_MAX = 8_192;
+
+/**
+ * Each delivery with the JSON it POSTs. The body is not stored per attempt: it is rendered from
+ * the journal record exactly as the deliverer renders it, so what the log shows is what was sent
+ * (and what a replay sends again).
+ */
+async function withPayloads(platform: DarajaPlatform, deliveries: Delivery[]) {
+  const offsetMinutes = platform.payments.context.market.utcOffsetMinutes;
+  return Promise.all(
+    deliveries.map(async (delivery) => {
+      const [record] = await platform.ledger.readRecords(CALLBACK_STREAM, delivery.seq - 1, 1);
+      let payload: string | null = null;
+      if (record?.seq === delivery.seq) {
+        try {
+          payload = JSON.stringify(renderCallback(record, offsetMinutes), null, 2);
+        } catch {
+          // The deliverer refuses the same record as "bad record"; its attempt log says so.
+        }
+      }
+      return {
+        ...delivery,
+        payload: payload === null ? null : payload.slice(0, PAYLOAD_CHARS_MAX),
+      };
+    }),
+  );
+}
+
 function registerPortalDeliveryRoutes(authed: FastifyInstance, context: SessionContext): void {
   const { platform, developerOf, ownApp } = context;
   authed.get<{
@@ -242,7 +285,8 @@ function registerPortalDeliveryRoutes(authed: FastifyInstance, context: SessionC
       if (app === null) return reply.code(404).send({ ok: false, error: 'not found' });
       // Keys start with the app id; the engine filters by exact key only, so filter here.
       const page = platform.outbox.deliveries(deliveriesQuery(request.query));
-      return { deliveries: page.filter((d) => d.key.startsWith(`${app.id}:`)) };
+      const own = page.filter((d) => d.key.startsWith(`${app.id}:`));
+      return { deliveries: await withPayloads(platform, own) };
     },
   );
   authed.get<{ Params: { appId: string } }>(

@@ -98,9 +98,20 @@ describe('developer portal API', { timeout: 120_000 }, () => {
     // Its deliveries show in its log, and only its own; replay sends the same callback again.
     const [first] = await receiver.waitFor('/portal-stk');
     const log = await portal(`/apps/${app.appId}/deliveries`, { token });
-    const deliveries = log.body.deliveries as { seq: number; key: string; status: string }[];
+    const deliveries = log.body.deliveries as {
+      seq: number;
+      key: string;
+      status: string;
+      payload: string | null;
+      log: { status: number | null; responseExcerpt: string | null }[];
+    }[];
     assert.equal(deliveries.length >= 1, true);
     assert.ok(deliveries.every((d) => d.key.startsWith(`${app.appId}:`)));
+    // The log shows the payload sent (exactly what the receiver got) and the answer received.
+    assert.deepEqual(JSON.parse(deliveries[0]!.payload!), first!.body);
+    const [attempt] = deliveries[0]!.log;
+    assert.equal(attempt!.status, 200);
+    assert.match(String(attempt!.responseExcerpt), /ResultCode/);
     const seq = deliveries[0]!.seq;
     const replay = await portal(`/apps/${app.appId}/deliveries/${seq}/replay`, {
       method: 'POST',
@@ -119,6 +130,13 @@ describe('developer portal API', { timeout: 120_000 }, () => {
       token,
     });
     assert.equal(behaviour.status, 200);
+    // The credentials page shows each test customer's behaviour as it is now.
+    const shown = await portal(`/apps/${app.appId}/test-credentials`, { token });
+    const customers = shown.body.testCustomers as { msisdn: string; behaviour: unknown }[];
+    assert.deepEqual(customers.find((c) => c.msisdn === '254708374149')?.behaviour, {
+      mode: 'cancel',
+      delayMs: 0,
+    });
     const real = await portal('/test-customers/254712345678/behaviour', {
       method: 'PUT',
       body: { mode: 'approve' },

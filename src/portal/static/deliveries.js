@@ -1,5 +1,6 @@
-// The callback log of the selected app: every callback, each attempt with the receiver's HTTP
-// status, latency and the start of its answer, and a Replay button that sends it again.
+// The callback log of the selected app: every callback with the JSON payload it sends, each
+// attempt with the receiver's HTTP status, latency and the start of its answer, and a Replay
+// button that sends it again.
 import { ApiError } from './api.js';
 import { busy, fill, formatTime, h, showError } from './dom.js';
 import { refreshRiskDecisions } from './risk-log.js';
@@ -161,7 +162,19 @@ function deliveryCard(ctx, app, d) {
       d.status === 'pending' ? ` · next try ${formatTime(d.nextAttemptAtMs)}` : '',
     ),
     d.lastError === null ? null : h('p', { class: 'text-error' }, d.lastError),
+    payloadBlock(d),
     attemptsTable(d.log),
+  );
+}
+
+/** The JSON POSTed to the partner (the same on every attempt and on replay). */
+function payloadBlock(d) {
+  if (d.payload === null || d.payload === undefined) return null;
+  return h(
+    'details',
+    { class: 'payload' },
+    h('summary', null, 'Payload sent'),
+    h('pre', { class: 'excerpt', 'data-field': 'payload' }, d.payload),
   );
 }
 
@@ -179,7 +192,9 @@ function attemptsTable(log) {
         h(
           'tr',
           null,
-          ['Attempt', 'Started', 'HTTP status', 'Latency', 'Response'].map((t) => h('th', null, t)),
+          ['Attempt', 'Started', 'HTTP status', 'Latency', 'Answer received'].map((t) =>
+            h('th', null, t),
+          ),
         ),
       ),
       h(

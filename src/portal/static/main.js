@@ -96,6 +96,10 @@ const ctx = {
     banner.className = `banner banner-${kind}`;
     banner.textContent = message;
     banner.hidden = false;
+    // Remembered so that changing tabs clears it, but not the navigation that caused it
+    // (signing out shows its message on the welcome view it navigates to). Not data-view:
+    // route() shows and hides every [data-view] element.
+    banner.dataset.shownOn = location.hash;
     clearTimeout(ctx.bannerTimer);
     ctx.bannerTimer = setTimeout(() => {
       banner.hidden = true;
@@ -118,7 +122,17 @@ function currentView() {
   return VIEWS_WITH_SESSION.has(wanted) ? wanted : 'apps';
 }
 
+/** A banner belongs to the view it was shown on: a message about one tab is stale on another. */
+function clearStaleBanner() {
+  const banner = document.getElementById('banner');
+  if (banner.hidden || banner.dataset.shownOn === location.hash) return;
+  clearTimeout(ctx.bannerTimer);
+  banner.hidden = true;
+  banner.textContent = '';
+}
+
 async function route() {
+  clearStaleBanner();
   const view = currentView();
   for (const section of document.querySelectorAll('[data-view]')) {
     section.hidden = section.dataset.view !== view;

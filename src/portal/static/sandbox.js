@@ -83,12 +83,14 @@ function quickStart(ctx, app, c) {
 }
 
 function customerRow(ctx, customer) {
+  const current = customer.behaviour ?? { mode: 'manual', delayMs: 0 };
+  // The form starts at the customer's current behaviour, so what it shows is what is in force.
   const mode = h(
     'select',
     { 'aria-label': `Behaviour of ${customer.msisdn}`, name: 'mode' },
-    // The API does not say how a customer behaves now, so nothing is preselected.
-    h('option', { value: '', selected: true, disabled: true }, 'Choose…'),
-    TEST_BEHAVIOUR_MODES.map(([value, label]) => h('option', { value }, label)),
+    TEST_BEHAVIOUR_MODES.map(([value, label]) =>
+      h('option', { value, selected: value === current.mode }, label),
+    ),
   );
   const delay = h('input', {
     type: 'number',
@@ -96,17 +98,13 @@ function customerRow(ctx, customer) {
     min: 0,
     max: TEST_BEHAVIOUR_DELAY_MS_MAX,
     step: 500,
-    value: 0,
+    value: current.delayMs,
     'aria-label': `Delay before ${customer.msisdn} answers, in milliseconds`,
   });
   const status = h('span', { class: 'row-status', role: 'status' });
   const save = h('button', { type: 'button', class: 'button' }, 'Save');
   save.addEventListener('click', async () => {
     const delayMs = Number(delay.value);
-    if (mode.value === '') {
-      setStatus(status, 'Choose how the customer answers.', true);
-      return;
-    }
     if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > TEST_BEHAVIOUR_DELAY_MS_MAX) {
       setStatus(status, `Delay must be 0 to ${TEST_BEHAVIOUR_DELAY_MS_MAX} ms.`, true);
       return;
@@ -118,6 +116,7 @@ function customerRow(ctx, customer) {
           body: { mode: mode.value, delayMs },
         }),
       );
+      customer.behaviour = { mode: mode.value, delayMs };
       setStatus(status, 'Saved', false);
     } catch (failure) {
       setStatus(status, failure.message, true);

@@ -16,6 +16,7 @@ import { defaultMarketConfig } from '../../../payments/market-config.ts';
 import { type PaymentsService, startPayments } from '../../../payments/service.ts';
 import type { RulesConfig } from '../../../risk/rules.ts';
 import { startRiskService } from '../../../risk/service.ts';
+import { placeholderTransactionId } from '../../ids.ts';
 import { stkPassword } from '../../stk-password.ts';
 import { formatCompactTimestamp } from '../../time.ts';
 import { darajaClientErrorHandler } from '../http.ts';
@@ -327,4 +328,42 @@ export function skewedClock() {
       offsetMs += ms;
     },
   };
+}
+
+/**
+ * Asserts that a failed result's TransactionID is Daraja's placeholder for a moment between
+ * fromMs and toMs: the receipt's date characters (day 1–9 is a digit) then seven zeros. Both
+ * ends are accepted because the request may straddle local midnight.
+ */
+export function assertPlaceholderTransactionId(actual: unknown, fromMs: number, toMs: number) {
+  const expected = [placeholderTransactionId(fromMs), placeholderTransactionId(toMs)];
+  if (!expected.includes(String(actual))) {
+    throw new Error(
+      `TransactionID ${String(actual)} is not the placeholder ${expected.join(' or ')}`,
+    );
+  }
+}
+
+/** Longest span assertTimeBetween enumerates; a request in these tests takes seconds at most. */
+const TIME_SPAN_SECONDS_MAX = 600;
+
+/**
+ * Asserts that a formatted time in a result is one of the seconds from fromMs to toMs. A result's
+ * time is the transaction's, taken before the ledger commits, so it can be a second earlier than
+ * the committed transfer's timestamp; comparing it with that second alone fails now and then.
+ */
+export function assertTimeBetween(
+  actual: unknown,
+  format: (atMs: number) => string,
+  fromMs: number,
+  toMs: number,
+) {
+  const seconds: string[] = [];
+  for (let s = Math.floor(fromMs / 1000); s <= Math.floor(toMs / 1000); s++) {
+    if (seconds.length >= TIME_SPAN_SECONDS_MAX) break;
+    seconds.push(format(s * 1000));
+  }
+  if (!seconds.includes(String(actual))) {
+    throw new Error(`time ${String(actual)} is not between ${seconds[0]} and ${seconds.at(-1)}`);
+  }
 }
