@@ -586,16 +586,21 @@ function writeResults(o: Outcome): void {
 
 /**
  * CPU µs per request of each profiled thread, from the profile step's /proc accounting: the main
- * thread's, and the writer's for the worker thread (the ledger writer is the server's only one).
+ * thread's, and the writer's for the worker thread running the ledger writer (other worker
+ * threads, such as the TypeScript loader's, get no figure).
  */
 function profileUsPerRequest(
   step: StepResult,
   summaries: readonly ThreadSummary[],
 ): Record<string, number> {
   const { platform } = step.cpuUsPerRequest;
-  return Object.fromEntries(
-    summaries.map((t) => [t.thread, t.thread === 'main' ? platform.main : platform.writer]),
-  );
+  const isWriter = (t: ThreadSummary) => t.topFiles.some((f) => f.name === 'src/journal/writer.ts');
+  const out: Record<string, number> = {};
+  for (const t of summaries) {
+    if (t.thread === 'main') out[t.thread] = platform.main;
+    else if (isWriter(t)) out[t.thread] = platform.writer;
+  }
+  return out;
 }
 
 function printClosing(

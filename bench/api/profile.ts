@@ -145,6 +145,13 @@ export function summariseProfile(
     }
     return undefined;
   };
+  const ourCallerOf = (id: number): CallFrame | undefined => {
+    for (let at = parents.get(id); at !== undefined; at = parents.get(at)) {
+      const frame = frames.get(at);
+      if (frame?.url.startsWith(`file://${root}/src/`)) return frame;
+    }
+    return undefined;
+  };
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   const byArea = new Map<string, number>();
@@ -168,7 +175,10 @@ export function summariseProfile(
     add(byFunction, native ? `${frame.functionName || '(native)'} (native) ← ${name}` : name);
     add(byFile, file);
     add(byArea, areaOf(file));
-    add(byDomain, domainOf(native ? frame.functionName : '', file, owner.functionName));
+    // SQLite's time belongs to whoever ran the statement: the outbox, the journal writer, ...
+    const sqliteOwner = /better-sqlite3/.test(file) ? ourCallerOf(id) : undefined;
+    const domainFile = sqliteOwner === undefined ? file : fileOf(sqliteOwner, root);
+    add(byDomain, domainOf(native ? frame.functionName : '', domainFile, owner.functionName));
   }
   const top = (map: Map<string, number>, count: number): HotSpot[] =>
     [...map.entries()]
@@ -206,7 +216,7 @@ export function domainOf(nativeName: string, file: string, functionName: string)
   if (/^src\/daraja\//.test(file)) return 'Daraja (parse, shapes, state)';
   if (/^src\/risk\//.test(file)) return 'risk';
   if (/^src\/(payments|ledger|parties)\//.test(file)) return 'payments and ledger';
-  if (/^src\/journal\//.test(file)) return 'journal (client, writer, SQLite)';
+  if (/^src\/journal\//.test(file)) return 'journal (client, writer, its SQLite)';
   if (/^src\/sms\//.test(file)) return 'SMS';
   if (/undici|fetch/.test(file)) return 'HTTP out (fetch/undici)';
   if (/fastify|find-my-way|avvio|light-my-request|pino|_http_|node:http|ajv/.test(file))
@@ -217,7 +227,7 @@ export function domainOf(nativeName: string, file: string, functionName: string)
     )
   )
     return 'sockets, streams, timers';
-  if (/better-sqlite3/.test(file)) return 'SQLite (other callers)';
+  if (/better-sqlite3/.test(file)) return 'SQLite (caller not found)';
   if (/^src\//.test(file)) return `other src (${/^src\/([^/]+)/.exec(file)?.[1]})`;
   return functionName === '(root)' ? 'other' : 'other (node internals, libraries)';
 }

@@ -44,7 +44,8 @@ export function printBareStep(s: BareStepResult): void {
 }
 
 export function printProfile(summaries: ThreadSummary[], usPerRequest: Record<string, number>) {
-  for (const t of summaries) {
+  // Worker threads that did next to nothing (the TypeScript loader's) are left out.
+  for (const t of summaries.filter((t) => t.thread === 'main' || t.busyShare >= 0.01)) {
     const us = usPerRequest[t.thread];
     console.log(
       `\nCPU profile, server thread '${t.thread}': busy ${(t.busyShare * 100).toFixed(0)} % of ${t.seconds} s${us === undefined ? '' : `, ${us} µs CPU per request`}`,

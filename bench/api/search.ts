@@ -66,7 +66,9 @@ export async function searchRates<T extends { passed: boolean }>(
       reported = lastConfirm;
       break;
     }
-    rate = Math.max(plan.grain, Math.round((rate * 0.8) / plan.grain) * plan.grain);
+    // 20 % lower, on the grain, and always lower (0.8 × a small rate rounds back up).
+    const lower = Math.round((rate * 0.8) / plan.grain) * plan.grain;
+    rate = Math.max(plan.grain / 2, Math.min(lower, rate - plan.grain));
   }
   return { steps, reported, lastConfirm };
 }
