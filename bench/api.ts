@@ -22,6 +22,7 @@
 // --profile: a further step at the reported rate with the server's threads CPU-profiled; the
 // summary is printed and saved (bench/results/api-profile.json), the .cpuprofile files are kept
 // in a temp folder.
+// --profile-rate N: take that profile at N requests/s instead.
 // --strace: a further step at the reported rate with `strace -c` counting the server's fsync and
 // fdatasync calls, to check the durable-commit counter (fsyncPerRequest) against the kernel.
 // --metrics-cost: the reported step twice more, the server restarted (same data) with
@@ -77,6 +78,7 @@ const { values: args } = parseArgs({
     'search-seconds': { type: 'string' },
     'final-seconds': { type: 'string' },
     'budget-minutes': { type: 'string' },
+    'profile-rate': { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -509,7 +511,10 @@ async function main(): Promise<void> {
   const search = await searchRates(MALIPO_PLAN, run, deadline, printStep);
   const rate = extrasRate(search);
   const fsyncCheck = args.strace ? await straceAt(run, processes.server, rate) : null;
-  const profile = args.profile ? await profileAt(run, processes.server, rate) : null;
+  // The profile may be taken at a busier rate than the sustained one, to see the hot path rather
+  // than the fixed costs of a trickle.
+  const profileRate = Number(args['profile-rate'] ?? rate);
+  const profile = args.profile ? await profileAt(run, processes.server, profileRate) : null;
   const metrics = args['metrics-cost']
     ? await metricsCost(processes, dataDir, setup.serverPort, run, rate)
     : null;
