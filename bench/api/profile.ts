@@ -218,9 +218,12 @@ export function domainOf(nativeName: string, file: string, functionName: string)
   if (/^src\/(payments|ledger|parties)\//.test(file)) return 'payments and ledger';
   if (/^src\/journal\//.test(file)) return 'journal (client, writer, its SQLite)';
   if (/^src\/sms\//.test(file)) return 'SMS';
-  if (/undici|fetch/.test(file)) return 'HTTP out (fetch/undici)';
+  if (/_http_client|_http_agent|undici|fetch/.test(file)) return 'HTTP out (client, agent)';
+  if (/abort_controller|domexception|event_target/.test(file))
+    return 'AbortController, signals, DOMException';
   if (/fastify|find-my-way|avvio|light-my-request|pino|_http_|node:http|ajv/.test(file))
     return 'HTTP in (fastify, node:http)';
+  if (/node:(events|process|internal\/process)/.test(file)) return 'events, nextTick';
   if (
     /node:(net|stream|internal\/stream|dns|tls|events|timers)|^node:internal\/(net|stream)/.test(
       file,
