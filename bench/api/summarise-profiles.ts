@@ -26,7 +26,7 @@ const threads = readdirSync(dir)
   .sort()
   .map((f) => {
     const profile = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as CpuProfile;
-    return summariseProfile(f.replace(/^server-\d+-|\.cpuprofile$/g, ''), profile, resolve('.'));
+    return summariseProfile(f.replace(/^server-\d+-+|-*\.cpuprofile$/g, ''), profile, resolve('.'));
   });
 const isWriter = (t: (typeof threads)[number]) =>
   t.topFiles.some((f) => f.name === 'src/journal/writer.ts');
