@@ -68,7 +68,7 @@ const DATE_MATRIX_ZONES = ['UTC', 'Africa/Nairobi'];
  */
 const DATE_MATRIX_CONCURRENCY = 2;
 
-const roots = ['src', 'test'];
+const roots = ['src', 'test', 'bench'];
 const args = process.argv.slice(2);
 const dateMatrix = args.includes('--date-matrix');
 const filters = args.filter((a) => !a.startsWith('--'));

@@ -26,6 +26,8 @@ export interface StepLedger {
   readonly c2bAccepted: Set<string>;
   /** ConversationID → kind, for initiator requests answered 200. */
   readonly initiatorAccepted: Map<string, number>;
+  /** When each accepted request was answered (wall ms), by `c:${billRef}` / `r:${conversationId}`. */
+  readonly answeredAtWallMs: Map<string, number>;
 }
 
 interface BusinessStrings {
@@ -58,7 +60,11 @@ export class TrafficMix {
   /** A request factory and answer handler for one step (`step` makes the ids unique). */
   forStep(step: number, seed: number) {
     const random = seededRandom(seed);
-    const ledger: StepLedger = { c2bAccepted: new Set(), initiatorAccepted: new Map() };
+    const ledger: StepLedger = {
+      c2bAccepted: new Set(),
+      initiatorAccepted: new Map(),
+      answeredAtWallMs: new Map(),
+    };
     const billRefs: string[] = [];
     const businessOf: number[] = [];
     const make = (index: number): PreparedRequest => {
@@ -82,12 +88,14 @@ export class TrafficMix {
       if (answer.status !== 200) return;
       if (answer.kind === KIND.c2b) {
         ledger.c2bAccepted.add(billRefs[answer.index]);
+        ledger.answeredAtWallMs.set(`c:${billRefs[answer.index]}`, answer.answeredAtWallMs);
         return;
       }
       const text = answer.body.toString('latin1');
       const conversationId = /"ConversationID":"([^"]+)"/.exec(text)?.[1];
       if (conversationId === undefined) return;
       ledger.initiatorAccepted.set(conversationId, answer.kind);
+      ledger.answeredAtWallMs.set(`r:${conversationId}`, answer.answeredAtWallMs);
       if (answer.kind !== KIND.b2c) return;
       const ocid = /"OriginatorConversationID":"([^"]+)"/.exec(text)?.[1];
       const recent = this.#businesses[businessOf[answer.index]].recentB2c;

@@ -4,6 +4,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { ProcessCpu } from './accounting.ts';
 
 const READY_TIMEOUT_MS = 120_000;
 const REPLY_TIMEOUT_MS = 120_000;
@@ -111,29 +112,24 @@ export function processCpuMs(pid: number | undefined, path = `/proc/${pid}/stat`
 }
 
 /**
- * CPU of each thread group of a process, ms, by thread name (/proc/<pid>/task/*): 'main' for the
- * main thread; Node names its other threads (worker threads, libuv's pool, V8's helpers).
+ * CPU of a process, ms: all threads (those that ended included), and each live thread by its
+ * Linux TID (/proc/<pid>/task/*). Node 20 names every thread "node", so threads are told apart
+ * by id: the main thread's is the pid, the ledger writer reports its own.
  */
-export function threadCpuMs(pid: number | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (pid === undefined) return out;
-  let tids: string[];
+export function processCpu(pid: number | undefined): ProcessCpu {
+  const byTid: Record<string, number> = {};
+  if (pid === undefined) return { totalMs: Number.NaN, byTid };
+  let tids: string[] = [];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return out;
+    // The process is gone.
   }
   for (const tid of tids) {
-    try {
-      const name =
-        tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const ms = processCpuMs(Number(tid), `/proc/${pid}/task/${tid}/stat`);
-      out[name] = (out[name] ?? 0) + ms;
-    } catch {
-      // The thread ended between listing and reading.
-    }
+    const ms = processCpuMs(Number(tid), `/proc/${pid}/task/${tid}/stat`);
+    if (!Number.isNaN(ms)) byTid[tid] = ms; // NaN: the thread ended between listing and reading
   }
-  return out;
+  return { totalMs: processCpuMs(pid), byTid };
 }
 
 /** Busy and total CPU time of the whole machine from /proc/stat, ms (all cores). */

@@ -23,7 +23,15 @@ export interface ServerStats {
   readonly cpuUserMs: number;
   readonly cpuSystemMs: number;
   readonly eventLoop: { idle: number; active: number };
-  readonly writer: { batches: number; transfers: number; applyMs: number; commitMs: number };
+  readonly writer: {
+    /** Durable commits (one SQLite transaction with synchronous=FULL each). */
+    batches: number;
+    transfers: number;
+    applyMs: number;
+    commitMs: number;
+    /** The writer thread's Linux TID, to charge its CPU apart from the main thread's. */
+    osThreadId: number | undefined;
+  };
   readonly memoryRssBytes: number;
 }
 
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
               transfers: writer.transfers,
               applyMs: writer.applyMs,
               commitMs: writer.commitMs,
+              osThreadId: writer.osThreadId,
             },
             memoryRssBytes: process.memoryUsage.rss(),
           };

@@ -4,7 +4,7 @@
 // histories, restarts, and what callers see when the writer dies.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
@@ -752,4 +752,18 @@ for (const backend of [sqlite, postgres]) {
 // Queue bounds and shutdown races are the client's own logic: one journal is enough.
 describe('ledger client limits and shutdown', { timeout: TEST_TIMEOUT_MS * 2 }, () => {
   limitCases(sqlite);
+});
+
+// The benchmark attributes CPU to the writer's thread by this id (Node names every thread "node").
+describe('ledger client stats', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('name the OS thread the writer runs on: a thread of this process, not the main one', {
+    skip: process.platform !== 'linux',
+  }, async () => {
+    const client = await open(await sqlite.journal());
+    const { osThreadId } = await client.stats();
+    assert.ok(osThreadId !== undefined && osThreadId !== process.pid, String(osThreadId));
+    const threads = readdirSync(`/proc/${process.pid}/task`).map(Number);
+    assert.ok(threads.includes(osThreadId), `${osThreadId} not among ${threads.join(' ')}`);
+    await client.close();
+  });
 });

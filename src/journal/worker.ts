@@ -2,6 +2,7 @@
 // ledger client over the worker message port. Keeping the writer here means an fsync never
 // stalls the HTTP event loop.
 
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createWriterMetrics, type WriterMetrics } from './metrics.ts';
 import { openJournal } from './open.ts';
@@ -15,6 +16,16 @@ import type {
 import { type BatchResult, Writer } from './writer.ts';
 
 const TICK_INTERVAL_MS_DEFAULT = 200;
+/** This thread's Linux TID ('/proc/thread-self' → '<pid>/task/<tid>'); undefined elsewhere. */
+const OS_THREAD_ID = linuxThreadId();
+
+function linuxThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
+}
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -110,7 +121,7 @@ function read(
     case 'scanExpiries':
       return writer.scanExpiries(request.afterTimestamp, request.limit);
     case 'stats':
-      return writer.getStats();
+      return writer.getStats().then((stats) => ({ ...stats, osThreadId: OS_THREAD_ID }));
     case 'metrics':
       return metrics === null ? Promise.resolve([]) : metrics.json();
   }

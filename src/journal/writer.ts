@@ -93,6 +93,11 @@ export interface WriterStats {
   accounts: number;
   dirtyAccounts: number;
   transferIds: number;
+  /**
+   * The OS thread id (Linux TID) of the thread the writer runs on, added by its worker so a
+   * benchmark can attribute per-thread CPU (Node 20 names all its threads "node").
+   */
+  osThreadId?: number;
 }
 
 const CHECKPOINT_ACCOUNTS_PER_BATCH_DEFAULT = 256;

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { backlogSeries, platformCpuPerRequest } from './accounting.ts';
+import { sustainedFailures } from './step.ts';
+import { parseStraceSummary } from './strace.ts';
+
+describe('bench:api accounting', () => {
+  test('the backlog at each tick is callbacks owed by then minus those received by then', () => {
+    // Owed at 0, 100, 600, 1100 ms; received at 50, 900, never, 1600 ms.
+    const series = backlogSeries([0, 100, 600, 1100], [50, 900, undefined, 1600], 0, 2000, 500);
+    assert.deepEqual(
+      series.map((p) => [p.atS, p.backlog]),
+      [
+        [0, 1],
+        [0.5, 1],
+        [1, 1],
+        [1.5, 2],
+        [2, 1], // the one never received stays owed
+      ],
+    );
+  });
+
+  test('a backlog that only clears after the load shows until it clears', () => {
+    const owed = Array.from({ length: 10 }, (_, i) => i * 100); // 10/s for 1 s
+    const received = owed.map((t) => t + 2_000); // each 2 s late
+    const series = backlogSeries(owed, received, 0, 3_000, 1_000);
+    assert.deepEqual(
+      series.map((p) => p.backlog),
+      [1, 10, 9, 0],
+    );
+  });
+
+  test('CPU per request splits main, writer and the rest; the rest includes ended threads', () => {
+    const before = { totalMs: 1_000, byTid: { '10': 600, '12': 300, '13': 50 } };
+    // Thread 13 ended during the step; its time is only in the process total.
+    const after = { totalMs: 3_000, byTid: { '10': 1_800, '12': 800 } };
+    const cpu = platformCpuPerRequest(before, after, 1_000, 10, 12);
+    assert.deepEqual(cpu, { total: 2_000, main: 1_200, writer: 500, otherThreads: 300 });
+    const unknownWriter = platformCpuPerRequest(before, after, 1_000, 10, undefined);
+    assert.equal(unknownWriter.writer, 0);
+    assert.equal(unknownWriter.otherThreads, 800);
+  });
+
+  test('a step is sustained only when every criterion holds, callback lag included', () => {
+    const ok = { answerP99Ms: 80, callbackP99Ms: 900, errors: 0, missing: 0, keptUp: true };
+    assert.deepEqual(sustainedFailures(ok), []);
+    assert.deepEqual(sustainedFailures({ ...ok, callbackP99Ms: 1_500 }), ['callback lag p99']);
+    assert.deepEqual(sustainedFailures({ ...ok, answerP99Ms: Number.NaN }), ['answer p99']);
+    assert.deepEqual(sustainedFailures({ ...ok, errors: 1, missing: 2, keptUp: false }), [
+      'errors',
+      'missing callbacks',
+      'kept up',
+    ]);
+  });
+
+  test("strace -c's summary gives the fsync and fdatasync call counts", () => {
+    const text = `strace: Process 1 attached with 12 threads
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 97.10    0.013371          88       151           fsync
+  2.90    0.000400          20        20         1 fdatasync
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.013771          80       171         1 total
+`;
+    assert.deepEqual(parseStraceSummary(text), { fsync: 151, fdatasync: 20 });
+    assert.deepEqual(parseStraceSummary('strace: Process 1 detached\n'), {
+      fsync: 0,
+      fdatasync: 0,
+    });
+  });
+});

@@ -1,0 +1,103 @@
+// Per-request accounting for `npm run bench:api`, shared by the Malipo steps and the baseline's:
+// CPU by process and thread, and the callback backlog over time. Pure functions over snapshots.
+
+/** CPU ms of one process: all threads together, and each live thread by its Linux TID. */
+export interface ProcessCpu {
+  readonly totalMs: number;
+  readonly byTid: Record<string, number>;
+}
+
+/** CPU µs per request of the platform's threads (Node 20 names every thread "node"). */
+export interface PlatformCpu {
+  /** Every thread of every platform process (threads that ended included). */
+  readonly total: number;
+  /** The main thread: HTTP, Daraja, payments, risk, the outbox engines. */
+  readonly main: number;
+  /** The ledger writer's worker thread (applies batches, commits them durably). */
+  readonly writer: number;
+  /** Everything else: V8's GC and compiler helpers, libuv's pool. */
+  readonly otherThreads: number;
+}
+
+export interface CpuPerRequest {
+  readonly platform: PlatformCpu;
+  /** Reported apart and never counted as platform: the load generator (this process). */
+  readonly generator: number;
+  /** The partners' callback receiver process. */
+  readonly receiver: number;
+}
+
+const usPer = (ms: number, requests: number) =>
+  requests > 0 ? Math.round((ms * 1000) / requests) : Number.NaN;
+
+/**
+ * µs per request of a platform process between two snapshots. `mainTid` is the process id;
+ * `writerTid` the ledger writer's thread (unknown: its time stays in otherThreads).
+ */
+export function platformCpuPerRequest(
+  before: ProcessCpu,
+  after: ProcessCpu,
+  requests: number,
+  mainTid: number,
+  writerTid: number | undefined,
+): PlatformCpu {
+  const ofThread = (tid: number | undefined) =>
+    tid === undefined ? 0 : Math.max(0, (after.byTid[tid] ?? 0) - (before.byTid[tid] ?? 0));
+  const total = after.totalMs - before.totalMs;
+  const main = ofThread(mainTid);
+  const writer = ofThread(writerTid);
+  return {
+    total: usPer(total, requests),
+    main: usPer(main, requests),
+    writer: usPer(writer, requests),
+    otherThreads: usPer(Math.max(0, total - main - writer), requests),
+  };
+}
+
+export function cpuPerRequest(
+  platform: PlatformCpu,
+  generatorMs: number,
+  receiverMs: number,
+  requests: number,
+): CpuPerRequest {
+  return {
+    platform,
+    generator: usPer(generatorMs, requests),
+    receiver: usPer(receiverMs, requests),
+  };
+}
+
+/** One point of the backlog series: callbacks committed (or owed) and not yet received. */
+export interface BacklogPoint {
+  /** Seconds since the step's load started. */
+  readonly atS: number;
+  readonly backlog: number;
+}
+
+/**
+ * The callback backlog over time, from the outside: at each tick, callbacks owed by then (their
+ * commit, or for the baseline their request's answer, was at or before it) minus those received
+ * by then. Exact at each tick, from timestamps, so sampling costs the server nothing. A callback
+ * never received counts as owed to the end.
+ */
+export function backlogSeries(
+  owedAtMs: readonly number[],
+  receivedAtMs: readonly (number | undefined)[],
+  startMs: number,
+  endMs: number,
+  intervalMs: number,
+): BacklogPoint[] {
+  const owed = Float64Array.from(owedAtMs).sort();
+  const received = Float64Array.from(
+    receivedAtMs.filter((t): t is number => t !== undefined),
+  ).sort();
+  const points: BacklogPoint[] = [];
+  let o = 0;
+  let r = 0;
+  for (let t = startMs; t <= endMs + intervalMs / 2; t += intervalMs) {
+    while (o < owed.length && owed[o] <= t) o++;
+    while (r < received.length && received[r] <= t) r++;
+    points.push({ atS: Math.round((t - startMs) / 100) / 10, backlog: Math.max(0, o - r) });
+  }
+  return points;
+}
