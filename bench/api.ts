@@ -146,6 +146,9 @@ async function startMalipo(
     MALIPO_ADMIN_TOKEN: randomBytes(18).toString('base64url'),
     MALIPO_DARAJA_APP_RATE_PER_SECOND: String(SETTINGS.appRatePerSecond),
     MALIPO_SEED_DEMO: '1',
+    // Every feature on, as in production: fraud decisions enforced (a sandbox server would only
+    // record them), and the log at its default level.
+    MALIPO_RISK_MODE: 'enforce',
     ...extraEnv,
   };
   for (const name of [
