@@ -363,21 +363,9 @@ export class StkPrompts {
   /** Commits failure callbacks and 'closed' events for these prompts, in one append. */
   async #close(closing: readonly (readonly [StkPrompt, ResultCodeSpec])[]): Promise<void> {
     const closedAtMs = this.deps.clock.nowMs();
-    const records = closing.flatMap(([prompt, result]) => {
-      const id = prompt.checkoutRequestId;
-      const ids = { merchantRequestId: prompt.merchantRequestId, checkoutRequestId: id };
-      const outcome: StkOutcome = { result, receipt: null, closedAtMs };
-      return [
-        callbackRecord(prompt.appId, id, {
-          kind: 'stk',
-          url: prompt.callbackUrl,
-          ids,
-          result,
-          payment: null,
-        }),
-        requestRecord({ type: 'stk_closed', checkoutRequestId: id, outcome }),
-      ];
-    });
+    const records = closing.flatMap(([prompt, result]) =>
+      failureRecords(prompt, { result, receipt: null, closedAtMs }),
+    );
     await this.deps.ledger.appendRecords(records);
     for (const [prompt, result] of closing) {
       this.#applyClosed(prompt, { result, receipt: null, closedAtMs });
@@ -395,22 +383,11 @@ export class StkPrompts {
     if (prompt === undefined) return [];
     const result =
       how === 'expired' ? RESULT_CODES.transactionExpired : RESULT_CODES.rejectedAfterReview;
-    const id = prompt.checkoutRequestId;
-    const ids = { merchantRequestId: prompt.merchantRequestId, checkoutRequestId: id };
     const outcome: StkOutcome = { result, receipt: null, closedAtMs: this.deps.clock.nowMs() };
     // Closed in memory as the records are built: the void commits them next, and if it failed a
     // restart rebuilds the prompt from the journal.
     this.#applyClosed(prompt, outcome);
-    return [
-      callbackRecord(prompt.appId, id, {
-        kind: 'stk',
-        url: prompt.callbackUrl,
-        ids,
-        result,
-        payment: null,
-      }),
-      requestRecord({ type: 'stk_closed', checkoutRequestId: id, outcome }),
-    ];
+    return failureRecords(prompt, outcome);
   }
 
   /** A held payment was released: its success callback committed with it. */
@@ -469,4 +446,19 @@ export function promptText(prompt: StkPrompt): string {
       : '';
   const text = `Do you want to pay KES ${shillingsText(prompt.amountCents)} to ${prompt.businessName}?${account} Enter M-PESA PIN:`;
   return text.slice(0, PROMPT_TEXT_CHARS_MAX);
+}
+
+/** A prompt's failure callback and its 'closed' event, committed together. */
+function failureRecords(prompt: StkPrompt, outcome: StkOutcome): JournalRecord[] {
+  const id = prompt.checkoutRequestId;
+  return [
+    callbackRecord(prompt.appId, id, {
+      kind: 'stk',
+      url: prompt.callbackUrl,
+      ids: { merchantRequestId: prompt.merchantRequestId, checkoutRequestId: id },
+      result: outcome.result,
+      payment: null,
+    }),
+    requestRecord({ type: 'stk_closed', checkoutRequestId: id, outcome }),
+  ];
 }
