@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TRAINING_PERIOD } from '../src/cli/train.ts';
 import { defaultMarketConfig } from '../src/payments/market-config.ts';
-import { type Dataset, UNSCORED_ROLES } from '../src/risk/dataset.ts';
+import { type Dataset, selectRows, UNSCORED_ROLES } from '../src/risk/dataset.ts';
 import { createRiskEngine, type RiskEngine } from '../src/risk/engine.ts';
 import { createFeatureStore, type FeatureStoreOptions } from '../src/risk/features.ts';
 import { averagePrecision, operatingPoint, rocAuc } from '../src/risk/metrics.ts';
@@ -117,14 +117,7 @@ async function train(dataset: Dataset, what = 'all typologies'): Promise<ModelEn
 /** The training dataset without one typology's rows: the model never sees it. */
 function withoutTypology(data: Dataset, typology: string): Dataset {
   const keep = data.rowLabels.flatMap((label, i) => (label?.typology === typology ? [] : [i]));
-  return {
-    rows: keep.map((i) => data.rows[i]),
-    labels: Uint8Array.from(keep, (i) => data.labels[i]),
-    amountsCents: Float64Array.from(keep, (i) => data.amountsCents[i]),
-    timestampsMs: Float64Array.from(keep, (i) => data.timestampsMs[i]),
-    types: keep.map((i) => data.types[i]),
-    rowLabels: keep.map((i) => data.rowLabels[i]),
-  };
+  return selectRows(data, keep);
 }
 
 interface Scored {

@@ -12,7 +12,7 @@ import { overdraftId, walletId } from '../payments/accounts.ts';
 import { normalised } from '../payments/parties.ts';
 import { type PartyEvent, Registry as PartyRegistry } from '../payments/registry.ts';
 import type { PaymentsService } from '../payments/service.ts';
-import { loadStaticFiles } from '../portal/routes.ts';
+import { loadStaticFiles, SECURITY_HEADERS } from '../portal/routes.ts';
 import { AUDIT_TEXT_CHARS_MAX, appendAudit, readAudit } from './audit.ts';
 import type { OpsSources } from './sources.ts';
 import { SAMPLE_INTERVAL_MS, type Summary } from './summary.ts';
@@ -25,15 +25,6 @@ const EVENT_STREAMS_MAX = 32;
 const STATEMENT_ROWS = 10;
 const DEAD_LETTERS_SHOWN = 50;
 const OPERATOR_CHARS_MAX = 60;
-
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-    "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
-} as const;
 
 export interface ConsoleDeps {
   sources: OpsSources;

@@ -31,7 +31,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  * Nothing is loaded from anywhere but this server, nothing inline runs, and the page cannot be
  * framed. The page puts text from outside (callback answers, app names) on screen as text only.
  */
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
     "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",

@@ -98,6 +98,11 @@ export function sliceByTime(data: Dataset, fromMs: number, toMs: number): Datase
   for (let i = 0; i < data.rows.length; i++) {
     if (data.timestampsMs[i] >= fromMs && data.timestampsMs[i] < toMs) keep.push(i);
   }
+  return selectRows(data, keep);
+}
+
+/** The rows at these indices, every column kept in step. */
+export function selectRows(data: Dataset, keep: readonly number[]): Dataset {
   return {
     rows: keep.map((i) => data.rows[i]),
     labels: Uint8Array.from(keep, (i) => data.labels[i]),
