@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { startServer } from '../server/app.ts';
 import { startCommandServer } from './command-server.ts';
-import { runtimeSpecFromEnv } from './spec.ts';
+import { runtimeSpecFromEnv, TEST_HOOKS_ENV } from './spec.ts';
 import type { OwnerReady, OwnerStats } from './supervisor.ts';
 
 const spec = runtimeSpecFromEnv();
@@ -41,6 +41,13 @@ process.on('message', (message: { type?: string }) => {
     process.send?.(stats);
   });
 });
+// Test-only (the chaos test sets it): SIGUSR2 ends the delivery worker thread the hardest way a
+// process can end one of its threads and live on. A thread cannot be SIGKILLed alone (the signal
+// kills the whole process); worker.terminate() stops its JavaScript where it stands: no stop, no
+// state flush, attempts in flight cut. The service then starts a new worker, as after a crash.
+if (process.env[TEST_HOOKS_ENV] === '1') {
+  process.on('SIGUSR2', () => void server.delivery.thread?.terminate());
+}
 // Ctrl-C reaches every process of the group: the supervisor decides the order of the shutdown.
 process.on('SIGINT', () => {});
 process.once('SIGTERM', () => void stop());

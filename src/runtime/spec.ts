@@ -7,6 +7,8 @@ import type { ServerConfig } from '../server/config.ts';
 
 export const RUNTIME_SPEC_ENV = 'MALIPO_RUNTIME_SPEC';
 export const CHANNEL_INDEX_ENV = 'MALIPO_CHANNEL_INDEX';
+/** Set to '1' by tests only: the owner then ends its delivery worker on SIGUSR2 (owner-main.ts). */
+export const TEST_HOOKS_ENV = 'MALIPO_TEST_HOOKS';
 /** sun_path is 108 bytes on Linux, 104 on macOS; a longer data folder path uses a temp folder. */
 const SOCKET_PATH_CHARS_MAX = 100;
 
