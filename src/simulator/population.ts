@@ -200,51 +200,17 @@ export function createPopulation(config: PopulationConfig): Population {
   )
     throw new RangeError(`customers must be an integer in [200, ${CUSTOMERS_MAX}]`);
   const random = createSimRandom(mixSeed(config.seed, 1));
-  const billers = [...BILLERS, ...MORE_BILLERS, ...LANDLORDS].map((name, i) => ({
-    shortcode: String(880_100 + i),
-    name,
-    midMonth: false,
-  }));
-  const employerCount = Math.max(3, Math.round(config.customers / 250));
-  const employers = Array.from({ length: employerCount }, (_, i) => ({
-    shortcode: String(900_100 + i),
-    name: `Employer ${i + 1} Ltd`,
-    midMonth: random.chance(0.25),
-  }));
-  const tills = Array.from({ length: Math.max(20, Math.round(config.customers / 40)) }, (_, i) => ({
-    tillNumber: String(700_100 + i),
-    storeNumber: String(710_100 + i),
-    name: `Duka ${i + 1}`,
-  }));
-  const agents = Array.from(
-    { length: Math.max(10, Math.round(config.customers / 120)) },
-    (_, i) => ({
-      agentNumber: String(400_100 + i),
-      storeNumber: String(450_100 + i),
-      name: `Agent ${i + 1} Shop`,
-      location: random.pick(PLACES),
-      rogue: random.chance(0.06),
-    }),
-  );
+  // Drawn in this order (businesses, then personas): a seed keeps giving the same population.
+  const { billers, employers, tills, agents } = businessesOf(config.customers, random);
   const personas = Array.from(
     { length: config.customers },
     () => PERSONA_SHARES[random.weighted(PERSONA_SHARES.map(([, share]) => share))][0],
   );
-  const bookmakers = BOOKMAKERS.map((name, i) => ({
-    shortcode: String(600_100 + i),
-    name,
-    midMonth: false,
-  }));
-  const lenders = LENDERS.map((name, i) => ({
-    shortcode: String(610_100 + i),
-    name,
-    midMonth: false,
-  }));
-  const gigPlatforms = GIG_PLATFORMS.map((name, i) => ({
-    shortcode: String(620_100 + i),
-    name,
-    midMonth: false,
-  }));
+  const disbursers = {
+    bookmakers: orgsNamed(BOOKMAKERS, 600_100),
+    lenders: orgsNamed(LENDERS, 610_100),
+    gigPlatforms: orgsNamed(GIG_PLATFORMS, 620_100),
+  };
   const world = { config, random, personas, billers, employers, tills, agents };
   const customers = personas.map((persona, index) => buildCustomer(world, index, persona));
   const chamas = buildChamas(random, customers, billers.length);
@@ -254,22 +220,49 @@ export function createPopulation(config: PopulationConfig): Population {
   const withChamas = customers.map((c) => ({
     ...c,
     chama: chamaOf(chamas, c.index),
-    ...disburserHabits(habits, c.persona, { bookmakers, lenders, gigPlatforms }),
+    ...disburserHabits(habits, c.persona, disbursers),
   }));
   return {
     config,
     customers: withChamas,
     billers,
     employers,
-    bookmakers,
-    lenders,
-    gigPlatforms,
+    ...disbursers,
     tills,
     agents,
     chamas,
     mules: withChamas.filter((c) => c.mule).map((c) => c.index),
     byMsisdn: new Map(withChamas.map((c) => [c.msisdn, c.index])),
   };
+}
+
+/** Paybills, employers, tills and agents, sized to the population. */
+function businessesOf(customers: number, random: SimRandom) {
+  const billers = orgsNamed([...BILLERS, ...MORE_BILLERS, ...LANDLORDS], 880_100);
+  const employerCount = Math.max(3, Math.round(customers / 250));
+  const employers = Array.from({ length: employerCount }, (_, i) => ({
+    shortcode: String(900_100 + i),
+    name: `Employer ${i + 1} Ltd`,
+    midMonth: random.chance(0.25),
+  }));
+  const tills = Array.from({ length: Math.max(20, Math.round(customers / 40)) }, (_, i) => ({
+    tillNumber: String(700_100 + i),
+    storeNumber: String(710_100 + i),
+    name: `Duka ${i + 1}`,
+  }));
+  const agents = Array.from({ length: Math.max(10, Math.round(customers / 120)) }, (_, i) => ({
+    agentNumber: String(400_100 + i),
+    storeNumber: String(450_100 + i),
+    name: `Agent ${i + 1} Shop`,
+    location: random.pick(PLACES),
+    rogue: random.chance(0.06),
+  }));
+  return { billers, employers, tills, agents };
+}
+
+/** Organisations by name, numbered from `firstShortcode`; none pays mid-month. */
+function orgsNamed(names: readonly string[], firstShortcode: number): SimOrg[] {
+  return names.map((name, i) => ({ shortcode: String(firstShortcode + i), name, midMonth: false }));
 }
 
 interface Builder {
