@@ -121,6 +121,8 @@ async function kill(
     const now = (await topology.ownerStats()).deliveryOsThreadId;
     return now !== undefined && now !== thread ? now : undefined;
   });
+  // Without the hook SIGUSR2 would have killed the whole owner: this round would be no other.
+  assert.equal(topology.pids().owner, pids.owner, 'the owner lived through the delivery kill');
   return `delivery worker (thread ${thread}) terminate()`;
 }
 
@@ -139,6 +141,7 @@ test('chaos: processes of `serve --workers 2` killed at random under load lose n
   timeout: 300_000,
 }, async (t) => {
   const runSeed = seed();
+  const testStartedMs = Date.now();
   t.diagnostic(`chaos seed ${runSeed} (MALIPO_CHAOS_SEED=${runSeed} replays the choices)`);
   const random = seededRandom(runSeed);
   const dir = mkdtempSync(join(tmpdir(), 'malipo-chaos-'));
@@ -166,14 +169,21 @@ test('chaos: processes of `serve --workers 2` killed at random under load lose n
         running.acked() >= target ? true : undefined,
       );
     };
+    const startedMs = Date.now();
+    const seconds = () => `${((Date.now() - startedMs) / 1000).toFixed(1)} s`;
+    t.diagnostic(
+      `topology up and world set up in ${((startedMs - testStartedMs) / 1000).toFixed(1)} s`,
+    );
     for (const [round, victim] of victims(random).entries()) {
       await moreAcked();
-      t.diagnostic(`round ${round + 1}: ${await kill(topology, victim, random)}`);
+      t.diagnostic(`round ${round + 1} at ${seconds()}: ${await kill(topology, victim, random)}`);
     }
     await moreAcked();
     await load.stop();
+    t.diagnostic(`load stopped at ${seconds()}`);
     const outcome = await settle(topology, world, receiver, load, dir);
     topology = null;
+    t.diagnostic(`settled at ${seconds()}`);
     check(t, world, receiver, load, outcome);
     const journal = await checkJournal(join(dir, 'journal.db'));
     assert.deepEqual(journal.violations, [], 'the journal after the run');
@@ -261,11 +271,15 @@ function check(
     checkStatement(world, msisdn, statements.get(msisdn) ?? [], sent, learnt),
   );
   assert.deepEqual(violations, [], 'statements against what the partner was told');
+  const unconfirmed = sent.filter(
+    (s) => s.kind === 'c2b' && s.outcome === 'acked' && !learnt.confirmed.has(s.id),
+  ).length;
   const count = (kind: string, outcome: string) =>
     sent.filter((s) => s.kind === kind && s.outcome === outcome).length;
   t.diagnostic(
     `${sent.length} requests: c2b ${count('c2b', 'acked')} acked, ${count('c2b', 'cut')} cut, ` +
-      `${learnt.confirmed.size} confirmed; b2c ${count('b2c', 'acked')} acked ` +
+      `${learnt.confirmed.size} confirmed (${unconfirmed} acked, never paid: the simulator answers ` +
+      `before the payment, an owner killed in between leaves nothing); b2c ${count('b2c', 'acked')} acked ` +
       `(${sent.filter((s) => s.kind === 'b2c' && s.cuts > 0).length} after a cut and a retry); ` +
       `status ${count('status', 'acked')} acked, ${count('status', 'cut')} cut; ` +
       `${committed.length} callbacks committed, ${receiver.received.length} received` +
