@@ -196,35 +196,7 @@ const ENDPOINTS: readonly Endpoint[] = [
       field: 'ShortCode',
       errors: [GATEWAY_ERRORS.urlsAlreadyRegistered],
       callbacks: {
-        validation: {
-          '{$request.body#/ValidationURL}': {
-            post: {
-              summary: 'Accept or refuse a payment',
-              description:
-                'Answer within 8 s; after that ResponseType decides. Not retried, not logged.',
-              requestBody: {
-                required: true,
-                content: {
-                  'application/json': {
-                    schema: ref('C2bNotification'),
-                    examples: { validation: example(callbackExamples.c2bValidation) },
-                  },
-                },
-              },
-              responses: {
-                '200': {
-                  description: 'Your verdict',
-                  content: {
-                    'application/json': {
-                      schema: ref('C2bValidationAnswer'),
-                      example: callbackExamples.validationAnswer,
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
+        validation: c2bValidationCallback(),
         confirmation: callback('ConfirmationURL', 'A completed payment', 'C2bNotification', {
           confirmation: example(callbackExamples.c2bConfirmation),
         }),
@@ -495,6 +467,38 @@ export function buildOpenApiDocument(): OpenApiDocument {
           type: 'http',
           scheme: 'bearer',
           description: 'The access_token from GET /oauth/v1/generate',
+        },
+      },
+    },
+  };
+}
+
+/** The C2B ValidationURL call: answered synchronously, so described with its answer. */
+function c2bValidationCallback(): Schema {
+  return {
+    '{$request.body#/ValidationURL}': {
+      post: {
+        summary: 'Accept or refuse a payment',
+        description: 'Answer within 8 s; after that ResponseType decides. Not retried, not logged.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: ref('C2bNotification'),
+              examples: { validation: example(callbackExamples.c2bValidation) },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'Your verdict',
+            content: {
+              'application/json': {
+                schema: ref('C2bValidationAnswer'),
+                example: callbackExamples.validationAnswer,
+              },
+            },
+          },
         },
       },
     },

@@ -51,7 +51,8 @@ const VICTIMS = ['channel', 'owner', 'delivery'] as const;
 const EXTRA_ROUNDS = 2;
 /** Acknowledged requests between the restart of one victim and the next kill. */
 const ACKED_PER_ROUND = 10;
-const WAIT_MS = 90_000;
+/** Generous: an owner restart took 52 s at a load average of 32 on 2 cores. */
+const WAIT_MS = 150_000;
 const POLL_MS = 100;
 
 type Victim = (typeof VICTIMS)[number];
@@ -138,7 +139,7 @@ function serve(dir: string): Promise<RunningTopology> {
 }
 
 test('chaos: processes of `serve --workers 2` killed at random under load lose nothing', {
-  timeout: 300_000,
+  timeout: 600_000,
 }, async (t) => {
   const runSeed = seed();
   const testStartedMs = Date.now();
