@@ -51,7 +51,7 @@ const VICTIMS = ['channel', 'owner', 'delivery'] as const;
 const EXTRA_ROUNDS = 2;
 /** Acknowledged requests between the restart of one victim and the next kill. */
 const ACKED_PER_ROUND = 10;
-/** Generous: an owner restart took 52 s at a load average of 32 on 2 cores. */
+/** Generous: one round with an owner restart took 52 s at a load average of 32 on 2 cores. */
 const WAIT_MS = 150_000;
 const POLL_MS = 100;
 
