@@ -250,6 +250,13 @@ function initiatorRequestSchemas(common: readonly string[]): Record<string, Sche
     TaxRemittanceRequest: object([...b2bParties, 'AccountReference'], {
       ...b2bFields(TAX_COMMAND_IDS, `The tax authority: ${KRA_SHORTCODE} only`),
     }),
+    ...statusBalanceReversalSchemas(common),
+  };
+}
+
+/** Status and balance queries and the reversal: the initiator requests that are not payments. */
+function statusBalanceReversalSchemas(common: readonly string[]): Record<string, Schema> {
+  return {
     TransactionStatusRequest: object(
       ['Initiator', ...common, 'PartyA', 'IdentifierType', 'Remarks'],
       {
@@ -353,11 +360,6 @@ const str = (description: string): Schema => ({ type: 'string', description });
 
 /** Synchronous answers and callback bodies. */
 function responseSchemas(): Record<string, Schema> {
-  const keyValue = (valueTypes: string[]) => ({
-    type: 'object',
-    required: ['Key'],
-    properties: { Key: { type: 'string' }, Value: { type: valueTypes } },
-  });
   return {
     DarajaError: object(['requestId', 'errorCode', 'errorMessage'], {
       requestId: str('Quote it when asking for help'),
@@ -406,6 +408,14 @@ function responseSchemas(): Record<string, Schema> {
         ResponseDescription: str(''),
       },
     ),
+    ...initiatorPullAndQrAnswerSchemas(),
+    ...callbackSchemas(),
+  };
+}
+
+/** The acknowledgement of an initiator request, the pull API's answers, a dynamic QR code. */
+function initiatorPullAndQrAnswerSchemas(): Record<string, Schema> {
+  return {
     RequestAccepted: object(
       ['ConversationID', 'OriginatorConversationID', 'ResponseCode', 'ResponseDescription'],
       {
@@ -438,36 +448,50 @@ function responseSchemas(): Record<string, Schema> {
       ResponseDescription: str(''),
       QRCode: { type: 'string', contentEncoding: 'base64', description: 'A PNG image' },
     }),
-    StkCallback: object(['Body'], {
-      Body: object(['stkCallback'], {
-        stkCallback: object(
-          ['MerchantRequestID', 'CheckoutRequestID', 'ResultCode', 'ResultDesc'],
-          {
-            MerchantRequestID: str(''),
-            CheckoutRequestID: str(''),
-            ResultCode: {
-              type: 'integer',
-              description: '0 paid; 1032 cancelled; 1037 unreachable',
-            },
-            ResultDesc: str(''),
-            CallbackMetadata: {
-              type: 'object',
-              description:
-                'Only when paid: Amount, MpesaReceiptNumber, TransactionDate, PhoneNumber',
-              properties: {
-                Item: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: { Name: { type: 'string' }, Value: { type: ['number', 'string'] } },
-                  },
-                },
+  };
+}
+
+/** What Malipo posts to the partner's URLs, and what it expects back. */
+function callbackSchemas(): Record<string, Schema> {
+  return {
+    StkCallback: stkCallbackSchema(),
+    ...c2bCallbackSchemas(),
+    ResultEnvelope: resultEnvelopeSchema(),
+  };
+}
+
+function stkCallbackSchema(): Schema {
+  return object(['Body'], {
+    Body: object(['stkCallback'], {
+      stkCallback: object(['MerchantRequestID', 'CheckoutRequestID', 'ResultCode', 'ResultDesc'], {
+        MerchantRequestID: str(''),
+        CheckoutRequestID: str(''),
+        ResultCode: {
+          type: 'integer',
+          description: '0 paid; 1032 cancelled; 1037 unreachable',
+        },
+        ResultDesc: str(''),
+        CallbackMetadata: {
+          type: 'object',
+          description: 'Only when paid: Amount, MpesaReceiptNumber, TransactionDate, PhoneNumber',
+          properties: {
+            Item: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { Name: { type: 'string' }, Value: { type: ['number', 'string'] } },
               },
             },
           },
-        ),
+        },
       }),
     }),
+  });
+}
+
+/** The C2B validation request and confirmation, the validation's answer, any acknowledgement. */
+function c2bCallbackSchemas(): Record<string, Schema> {
+  return {
     C2bNotification: {
       type: 'object',
       description: 'The validation request and the confirmation share this shape; all strings',
@@ -501,35 +525,44 @@ function responseSchemas(): Record<string, Schema> {
       ResultCode: { type: ['string', 'integer'], description: '0' },
       ResultDesc: str('e.g. "Accepted"'),
     }),
-    ResultEnvelope: object(['Result'], {
-      Result: object(
-        [
-          'ResultType',
-          'ResultCode',
-          'ResultDesc',
-          'OriginatorConversationID',
-          'ConversationID',
-          'TransactionID',
-        ],
-        {
-          ResultType: { type: ['integer', 'string'], description: '0: final' },
-          ResultCode: { type: ['integer', 'string'], description: '0 success; see result codes' },
-          ResultDesc: str(''),
-          OriginatorConversationID: str(''),
-          ConversationID: str(''),
-          TransactionID: str('The receipt; a placeholder on failure'),
-          ResultParameters: object(['ResultParameter'], {
-            ResultParameter: { type: 'array', items: keyValue(['string', 'number']) },
-          }),
-          ReferenceData: object(['ReferenceItem'], {
-            ReferenceItem: {
-              oneOf: [keyValue(['string']), { type: 'array', items: keyValue(['string']) }],
-            },
-          }),
-        },
-      ),
-    }),
   };
+}
+
+/** The result of an initiator request (B2C, B2B, status, balance, reversal). */
+function resultEnvelopeSchema(): Schema {
+  const keyValue = (valueTypes: string[]) => ({
+    type: 'object',
+    required: ['Key'],
+    properties: { Key: { type: 'string' }, Value: { type: valueTypes } },
+  });
+  return object(['Result'], {
+    Result: object(
+      [
+        'ResultType',
+        'ResultCode',
+        'ResultDesc',
+        'OriginatorConversationID',
+        'ConversationID',
+        'TransactionID',
+      ],
+      {
+        ResultType: { type: ['integer', 'string'], description: '0: final' },
+        ResultCode: { type: ['integer', 'string'], description: '0 success; see result codes' },
+        ResultDesc: str(''),
+        OriginatorConversationID: str(''),
+        ConversationID: str(''),
+        TransactionID: str('The receipt; a placeholder on failure'),
+        ResultParameters: object(['ResultParameter'], {
+          ResultParameter: { type: 'array', items: keyValue(['string', 'number']) },
+        }),
+        ReferenceData: object(['ReferenceItem'], {
+          ReferenceItem: {
+            oneOf: [keyValue(['string']), { type: 'array', items: keyValue(['string']) }],
+          },
+        }),
+      },
+    ),
+  });
 }
 
 export function darajaSchemas(): Record<string, Schema> {
