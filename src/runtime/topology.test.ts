@@ -313,6 +313,12 @@ describe('malipo serve --workers 2', { timeout: TIMEOUT_MS }, () => {
       ['/mpesa/c2b/v1/simulate', bearer(token), same('{"ShortCode":')],
       ['/mpesa/c2b/v1/simulate', bearer(token), same('{"__proto__":{"x":1}}')],
       ['/mpesa/c2b/v1/simulate', bearer('not-a-token'), same(c2b(sandbox.tillNumber))],
+      ['/mpesa/c2b/v1/simulate', bearer(token), same(JSON.stringify({ R: 'x'.repeat(70_000) }))],
+      [
+        '/mpesa/c2b/v1/simulate',
+        { ...bearer(token), 'content-type': 'application/x-www-form-urlencoded' },
+        same('Amount=1'),
+      ],
       ['/mpesa/b2c/v3/paymentrequest', bearer(token), paid('topology-lean-1', 'topology-lean-2')],
       ['/mpesa/b2c/v3/paymentrequest', bearer(token), paid('topology-lean-2', 'topology-lean-1')],
     ];
