@@ -145,20 +145,23 @@ describe('hot commands in binary', () => {
     const [path, body] = REQUESTS[0] as [string, Record<string, unknown>];
     const { kind, body: encoded } = encodeDarajaCommand(commandFor(path, body));
     const bytes = Buffer.from(encoded);
-    // The first string's u16 length (after u8 route and f64 subject) claims 65,535 bytes.
-    const longString = Buffer.from(bytes);
-    longString.writeUInt16BE(0xffff, 9);
-    assert.throws(() => decodeDarajaCommand(frameOf(kind, longString)), CodecError);
-    const noRoute = Buffer.from(bytes);
-    noRoute.writeUInt8(200, 0);
-    assert.throws(() => decodeDarajaCommand(frameOf(kind, noRoute)), CodecError);
-    const notInteger = Buffer.from(bytes);
-    notInteger.writeDoubleBE(0.5, 1);
-    assert.throws(() => decodeDarajaCommand(frameOf(kind, notInteger)), CodecError);
-    // The billRefNumber's null/string tag (the last field) set to an unknown tag.
-    const badTag = Buffer.from(bytes);
-    badTag.writeUInt8(9, bytes.length - 2 - Buffer.byteLength('INV-7') - 1);
-    assert.throws(() => decodeDarajaCommand(frameOf(kind, badTag)), CodecError);
+    // Layout: u8 strings | u16 fixed bytes | u16 length per string | fixed fields | text.
+    const head = 3 + 2 * bytes.readUInt8(0);
+    const fixedEnd = head + bytes.readUInt16BE(1);
+    const hostile: [string, (b: Buffer) => void][] = [
+      ['a string longer than the text', (b) => b.writeUInt16BE(0xffff, 3)],
+      ['fixed fields longer than the body', (b) => b.writeUInt16BE(0xffff, 1)],
+      ['more strings than lengths sent', (b) => b.writeUInt8(255, 0)],
+      ['fewer strings than the kind reads', (b) => b.writeUInt8(1, 0)],
+      ['a route that does not exist', (b) => b.writeUInt8(200, head)],
+      ['a subject that is not an integer', (b) => b.writeDoubleBE(0.5, head + 1)],
+      ["an unknown tag for BillRefNumber's null", (b) => b.writeUInt8(9, fixedEnd - 1)],
+    ];
+    for (const [what, spoil] of hostile) {
+      const spoilt = Buffer.from(bytes);
+      spoil(spoilt);
+      assert.throws(() => decodeDarajaCommand(frameOf(kind, spoilt)), CodecError, what);
+    }
   });
 
   test('the owner answers a broken command as failed and keeps going', async () => {

@@ -88,6 +88,26 @@ export function encodeDarajaCommand(command: DarajaCommand): {
   return { kind: COMMAND_KIND.daraja, body: JSON.stringify(command) };
 }
 
+/**
+ * The keys of the initiator commands' `command` records (command-routes.ts), sent as one byte:
+ * a key decoded from the text would be a new string to intern on every command.
+ */
+const COMMAND_KEYS = [
+  'version',
+  'partyA',
+  'partyB',
+  'amountCents',
+  'remarks',
+  'occasion',
+  'transactionId',
+  'originalConversationId',
+  'identifierType',
+  'receiverParty',
+  'accountReference',
+  'requester',
+];
+const COMMAND_KEY_INDEX = new Map(COMMAND_KEYS.map((key, index) => [key, index]));
+
 interface C2bSimulateFields {
   readonly shortcode: string;
   readonly commandId: StkTransactionType;
@@ -97,7 +117,7 @@ interface C2bSimulateFields {
 }
 
 function encodeC2bSimulate(route: number, subject: number, r: C2bSimulateFields): Uint8Array {
-  return new BodyWriter(128)
+  return new BodyWriter(32)
     .u8(route)
     .f64(subject)
     .string(r.shortcode)
@@ -109,7 +129,7 @@ function encodeC2bSimulate(route: number, subject: number, r: C2bSimulateFields)
 }
 
 function encodeInitiator(route: number, subject: number, r: InitiatorFields): Uint8Array {
-  const writer = new BodyWriter(1024)
+  const writer = new BodyWriter(64)
     .u8(route)
     .f64(subject)
     .string(r.kind)
@@ -122,7 +142,12 @@ function encodeInitiator(route: number, subject: number, r: InitiatorFields): Ui
     .string(r.queueTimeOutUrl);
   const entries = Object.entries(r.command);
   writer.u8(entries.length);
-  for (const [key, value] of entries) writer.string(key).scalar(value);
+  for (const [key, value] of entries) {
+    const index = COMMAND_KEY_INDEX.get(key);
+    if (index === undefined) writer.u8(LITERAL).string(key);
+    else writer.u8(index);
+    writer.scalar(value);
+  }
   return writer.bytes();
 }
 
@@ -212,7 +237,8 @@ function decodeC2bSimulate(reader: BodyReader): C2bSimulateFields {
 }
 
 function decodeInitiator(reader: BodyReader): InitiatorFields {
-  const fields = {
+  // One literal, read in the order written (a spread copy cost as much as the reads).
+  return {
     kind: reader.string() as InitiatorRequestKind,
     shortcode: reader.string(),
     initiatorName: reader.string(),
@@ -221,18 +247,27 @@ function decodeInitiator(reader: BodyReader): InitiatorFields {
     originatorConversationId: reader.nullableString(),
     resultUrl: reader.string(),
     queueTimeOutUrl: reader.string(),
+    command: decodeCommandRecord(reader),
   };
+}
+
+function decodeCommandRecord(reader: BodyReader): Record<string, string | number | null> {
   const count = reader.u8();
   const command: Record<string, string | number | null> = {};
-  for (let i = 0; i < count; i++) command[reader.string()] = reader.scalar();
-  return { ...fields, command };
+  for (let i = 0; i < count; i++) {
+    const index = reader.u8();
+    const key = index === LITERAL ? reader.string() : COMMAND_KEYS[index];
+    if (key === undefined || key === '__proto__') throw new CodecError(`command key ${index}`);
+    command[key] = reader.scalar();
+  }
+  return command;
 }
 
 /** An outcome as a reply frame (without its id): binary fields when it has their shape. */
 export function encodeOutcome(outcome: DarajaOutcome): Omit<OutgoingFrame, 'id'> {
   if ('error' in outcome) {
     const { error, requestId } = outcome;
-    const body = new BodyWriter(128)
+    const body = new BodyWriter(32)
       .string(error.errorCode)
       .string(error.errorMessage)
       .string(requestId)
@@ -265,16 +300,17 @@ const FIELDS_MAX = 32;
 /** A flat object of strings as fields, or null when the body has another shape. */
 function encodeFields(body: unknown): Uint8Array | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-  const entries = Object.entries(body);
-  // A `__proto__` key would not come back as a key of the rebuilt object.
-  const flat = entries.every(([key, value]) => typeof value === 'string' && key !== '__proto__');
-  if (entries.length > FIELDS_MAX || !flat) return null;
-  const writer = new BodyWriter(192).u8(entries.length);
-  for (const [key, value] of entries) {
+  const writer = new BodyWriter(32).u8(0);
+  let count = 0;
+  // One pass in JSON.stringify's key order; anything but a string value gives up.
+  for (const key in body) {
+    const value = (body as Record<string, unknown>)[key];
+    // A `__proto__` key would not come back as a key of the rebuilt object.
+    if (typeof value !== 'string' || key === '__proto__' || ++count > FIELDS_MAX) return null;
     writeWord(writer, key);
-    writeWord(writer, value as string);
+    writeWord(writer, value);
   }
-  return writer.bytes();
+  return writer.setU8(0, count).bytes();
 }
 
 function writeWord(writer: BodyWriter, word: string): void {
