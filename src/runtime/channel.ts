@@ -14,11 +14,11 @@ import { createDarajaIdGenerator } from '../daraja/ids.ts';
 import { OAUTH_PATH } from '../daraja/platform/apps.ts';
 import { COMMAND_ROUTES_PREFIX, DARAJA_COMMAND_ROUTES } from '../daraja/platform/command-routes.ts';
 import {
+  type DarajaReply,
   darajaClientErrorHandler,
   darajaScope,
   IdSequence,
   sendError,
-  verifyBearer,
 } from '../daraja/platform/http.ts';
 import { DARAJA_BODY_BYTES_MAX } from '../daraja/platform/model.ts';
 import { darajaParseOptions } from '../daraja/platform/platform.ts';
@@ -30,8 +30,15 @@ import { defaultMarketConfig, loadMarketConfig } from '../payments/market-config
 import { persistentSecret } from '../secrets/persistent-secret.ts';
 import type { ServerConfig } from '../server/config.ts';
 import { registerUssdEndpoint, USSD_PATH } from '../ussd/routes.ts';
-import { COMMAND_KIND, REPLY_KIND } from './commands.ts';
+import { COMMAND_KIND, darajaReplyFromFrame, REPLY_KIND } from './commands.ts';
 import type { Frame } from './framing.ts';
+import {
+  type HotCommandDeps,
+  hasRetryAfter,
+  leanEligible,
+  runHotCommand,
+  serveLean,
+} from './hot-http.ts';
 import { OwnerLink, OwnerUnavailableError } from './owner-link.ts';
 import { createOwnerProxy } from './proxy.ts';
 
@@ -61,11 +68,11 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
   const { config } = options;
   const link = new OwnerLink(options.commandSocket);
   const proxy = createOwnerProxy(options.httpSocket, String(options.index));
-  const hot = new Set<string>([
-    `GET ${OAUTH_PATH}`,
-    `POST ${USSD_PATH}`,
-    ...DARAJA_COMMAND_ROUTES.map((spec) => `POST ${COMMAND_ROUTES_PREFIX}${spec.path}`),
-  ]);
+  // The Daraja command routes, served without fastify when the request is plain (hot-http.ts).
+  const leanRoutes = new Map(
+    DARAJA_COMMAND_ROUTES.map((spec) => [`POST ${COMMAND_ROUTES_PREFIX}${spec.path}`, spec]),
+  );
+  const hot = new Set<string>([`GET ${OAUTH_PATH}`, `POST ${USSD_PATH}`, ...leanRoutes.keys()]);
   // The owner's log file: pino appends whole lines, so processes do not interleave within one.
   const log = createLogger({
     level: config.logLevel,
@@ -81,9 +88,14 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
     serverFactory: (handler) => {
       const server = createServer((request: IncomingMessage, response: ServerResponse) => {
         response.setHeader(CHANNEL_HEADER, String(options.index));
-        if (!hot.has(`${request.method} ${pathOf(request.url)}`)) return proxy(request, response);
+        const path = pathOf(request.url);
+        const key = `${request.method} ${path}`;
+        const lean = leanRoutes.get(key);
+        if (lean === undefined && !hot.has(key)) return proxy(request, response);
         // The owner echoes X-Request-Id on the routes it serves; the channel does on its own.
         response.setHeader('x-request-id', requestIdFrom(request.headers['x-request-id']));
+        if (lean !== undefined && leanEligible(request))
+          return serveLean(commandDeps, app, lean, path, request, response);
         handler(request, response);
       });
       // What fastify sets on a server it makes itself (not on a factory's): without it node's
@@ -94,7 +106,12 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
       return server;
     },
   });
-  registerHotRoutes(app, link, channelDeps(config, options.index));
+  const commandDeps: HotCommandDeps = {
+    ...channelDeps(config, options.index),
+    link,
+    onFailed: (message) => log.error({ error: message }, 'owner failed a command'),
+  };
+  registerHotRoutes(app, commandDeps);
   await link.ready();
   await app.listen({ host: config.host, port: config.port });
   return {
@@ -137,16 +154,21 @@ function channelDeps(config: ServerConfig, index: number): ChannelDeps {
   };
 }
 
-function registerHotRoutes(app: FastifyInstance, link: OwnerLink, deps: ChannelDeps): void {
+function registerHotRoutes(app: FastifyInstance, deps: HotCommandDeps): void {
   const requestId = () => deps.ids.requestId(deps.sequence.next());
+  // The routes' fastify half: requests the lean path leaves to fastify's parsing (hot-http.ts).
   darajaScope(app, COMMAND_ROUTES_PREFIX, deps, (scope) => {
     for (const spec of DARAJA_COMMAND_ROUTES) {
+      const path = COMMAND_ROUTES_PREFIX + spec.path;
       scope.post(spec.path, { bodyLimit: DARAJA_BODY_BYTES_MAX }, async (request, reply) => {
-        const auth = verifyBearer(deps.tokens, spec.api, request.headers.authorization, Date.now());
-        if (!auth.ok) return sendError(reply, auth.error, requestId());
-        const parsed = spec.parse(request.body, deps.parseOptions);
-        const command = { path: COMMAND_ROUTES_PREFIX + spec.path, subject: auth.subject, parsed };
-        return relay(reply, link, COMMAND_KIND.daraja, JSON.stringify(command), requestId);
+        const answer = await runHotCommand(
+          deps,
+          spec,
+          path,
+          request.headers.authorization,
+          request.body,
+        );
+        return send(reply, answer);
       });
     }
   });
@@ -154,42 +176,44 @@ function registerHotRoutes(app: FastifyInstance, link: OwnerLink, deps: ChannelD
     scope.get(OAUTH_PATH.slice('/oauth'.length), async (request, reply) => {
       const query = (request.query ?? {}) as Record<string, unknown>;
       const command = { grantType: query.grant_type, authorization: request.headers.authorization };
-      return relay(reply, link, COMMAND_KIND.oauth, JSON.stringify(command), requestId);
+      return relay(reply, deps, JSON.stringify(command), requestId);
     });
   });
   // USSD's own error handler answers a failed command with its "try again later" screen.
   registerUssdEndpoint(app, async (parsed) => {
-    const frame = await link.request(COMMAND_KIND.ussd, JSON.stringify(parsed));
-    if (frame.kind !== REPLY_KIND.text) throw new Error(`ussd command failed: ${frame.body}`);
-    return frame.body;
+    const frame = await deps.link.request(COMMAND_KIND.ussd, JSON.stringify(parsed));
+    const text = frame.body.toString('utf8');
+    if (frame.kind !== REPLY_KIND.text) throw new Error(`ussd command failed: ${text}`);
+    return text;
   });
 }
 
+function send(reply: FastifyReply, answer: DarajaReply): FastifyReply {
+  if (hasRetryAfter(answer.status)) reply.header('retry-after', RETRY_AFTER_SECONDS);
+  return reply.code(answer.status).type('application/json').send(answer.body);
+}
+
 /**
- * Sends a command and the owner's answer on as it is. A command the owner cannot take, or one
- * cut off by the owner's death, is answered with Daraja's 503 (the request may or may not have
- * run: the partner retries with the same ids and the owner's idempotency gives one outcome).
+ * Sends an OAuth command and the owner's answer on. A command the owner cannot take, or one
+ * cut off by the owner's death, is answered with Daraja's 503.
  */
 async function relay(
   reply: FastifyReply,
-  link: OwnerLink,
-  kind: number,
+  deps: HotCommandDeps,
   body: string,
   requestId: () => string,
 ): Promise<FastifyReply> {
   let frame: Frame;
   try {
-    frame = await link.request(kind, body);
+    frame = await deps.link.request(COMMAND_KIND.oauth, body);
   } catch (error) {
     if (error instanceof OwnerUnavailableError)
       return sendError(reply, GATEWAY_ERRORS.systemBusy, requestId());
     throw error;
   }
   if (frame.kind !== REPLY_KIND.json) {
-    reply.log.error({ error: frame.body }, 'owner failed a command');
+    deps.onFailed(frame.body.toString('utf8'));
     return sendError(reply, GATEWAY_ERRORS.internalServerError, requestId());
   }
-  if (frame.status === 429 || frame.status === 503)
-    reply.header('retry-after', RETRY_AFTER_SECONDS);
-  return reply.code(frame.status).type('application/json').send(frame.body);
+  return send(reply, darajaReplyFromFrame(frame));
 }

@@ -39,7 +39,8 @@ export async function startCommandServer(
       void executeFrame(commands, frame).then((reply) => {
         inFlight -= 1;
         // A bug while running a command: the channel answers 500, and the owner's log says why.
-        if (reply.kind === REPLY_KIND.failed) onError(new Error(`command failed: ${reply.body}`));
+        if (reply.kind === REPLY_KIND.failed)
+          onError(new Error(`command failed: ${String(reply.body)}`));
         if (open) writer.push(reply);
       });
     });

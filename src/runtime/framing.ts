@@ -1,10 +1,10 @@
 // Compact framing for the channel ↔ owner connection. One frame:
 //
-//   u32 length of the rest | u32 id | u8 kind | u16 status | body (UTF-8)
+//   u32 length of the rest | u32 id | u8 kind | u16 status | body (bytes)
 //
-// A command is kind + JSON body (status 0); its answer carries the same id, kind REPLY_JSON or
-// REPLY_TEXT, the HTTP status and the body exactly as the partner receives it, so the channel
-// sends it on without parsing it. Frames that are ready in the same turn of the event loop go
+// A command is kind + body (status 0); its answer carries the same id, a reply kind and the
+// HTTP status. What the body holds depends on the kind (commands.ts): the hot commands and
+// their outcomes are binary fields (codec.ts), the rest JSON or text as the partner sees it. Frames that are ready in the same turn of the event loop go
 // out in one write (FrameWriter), and a read may carry many (FrameReader): under load one
 // system call carries a batch of commands or answers, and nothing is structured-cloned.
 
@@ -15,22 +15,33 @@ export const FRAME_BODY_BYTES_MAX = 1 << 20;
 /** A batch is written once it reaches this size even if more frames are queued. */
 const BATCH_BYTES_MAX = 256 * 1024;
 
+/** A frame as read: its body is a view of the bytes received (decode it by its kind). */
 export interface Frame {
   readonly id: number;
   readonly kind: number;
   readonly status: number;
-  readonly body: string;
+  readonly body: Buffer;
 }
 
-export function encodeFrame(frame: Frame): Buffer {
-  const bodyBytes = Buffer.byteLength(frame.body);
+/** A frame to send: a text body goes as UTF-8, a binary one as it is. */
+export interface OutgoingFrame {
+  readonly id: number;
+  readonly kind: number;
+  readonly status: number;
+  readonly body: string | Uint8Array;
+}
+
+export function encodeFrame(frame: OutgoingFrame): Buffer {
+  const text = typeof frame.body === 'string';
+  const bodyBytes = text ? Buffer.byteLength(frame.body as string) : frame.body.length;
   if (bodyBytes > FRAME_BODY_BYTES_MAX) throw new RangeError(`frame body too large: ${bodyBytes}`);
   const buffer = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyBytes);
   buffer.writeUInt32BE(FRAME_HEADER_BYTES - 4 + bodyBytes, 0);
   buffer.writeUInt32BE(frame.id, 4);
   buffer.writeUInt8(frame.kind, 8);
   buffer.writeUInt16BE(frame.status, 9);
-  buffer.write(frame.body, FRAME_HEADER_BYTES, 'utf8');
+  if (text) buffer.write(frame.body as string, FRAME_HEADER_BYTES, 'utf8');
+  else buffer.set(frame.body as Uint8Array, FRAME_HEADER_BYTES);
   return buffer;
 }
 
@@ -56,7 +67,7 @@ export class FrameWriter {
     readonly counters: FrameCounters = { frames: 0, batches: 0 },
   ) {}
 
-  push(frame: Frame): void {
+  push(frame: OutgoingFrame): void {
     const buffer = encodeFrame(frame);
     this.#queued.push(buffer);
     this.#queuedBytes += buffer.length;
@@ -111,7 +122,7 @@ export class FrameReader {
         id: data.readUInt32BE(4),
         kind: data.readUInt8(8),
         status: data.readUInt16BE(9),
-        body: data.toString('utf8', FRAME_HEADER_BYTES, 4 + rest),
+        body: data.subarray(FRAME_HEADER_BYTES, 4 + rest),
       });
       data = data.subarray(4 + rest);
     }

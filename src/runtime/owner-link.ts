@@ -53,7 +53,7 @@ export class OwnerLink {
     return this.#writer !== null;
   }
 
-  request(kind: number, body: string): Promise<Frame> {
+  request(kind: number, body: string | Uint8Array): Promise<Frame> {
     const writer = this.#writer;
     if (writer === null) return Promise.reject(new OwnerUnavailableError('owner not connected'));
     if (this.#waiting.size >= COMMANDS_IN_FLIGHT_MAX)

@@ -93,6 +93,52 @@ function firstChunk(
   });
 }
 
+/** An exchange whose body goes chunked (fastify's path on a channel) or with its length (lean). */
+function rawExchange(
+  base: string,
+  agent: Agent,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  chunked: boolean,
+): Promise<{
+  status: number;
+  headerNames: string[];
+  headers: Record<string, unknown>;
+  text: string;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${base}${path}`,
+      { agent, method: 'POST', headers, timeout: WAIT_MS },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => {
+          const headerNames = res.rawHeaders
+            .filter((_, i) => i % 2 === 0)
+            .map((n) => n.toLowerCase());
+          resolve({ status: res.statusCode ?? 0, headerNames, headers: res.headers, text });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (!chunked) req.setHeader('content-length', Buffer.byteLength(body));
+    req.end(body);
+  });
+}
+
+/** An answer's JSON with its per-request ids blanked, to compare two answers' bytes. */
+function withoutIds(text: string): string {
+  return text.replace(
+    /"(requestId|ConversationID|OriginatorCon?versationID|OriginatorCoversationID)":"[^"]*"/g,
+    '"$1":""',
+  );
+}
+
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
@@ -245,6 +291,48 @@ describe('malipo serve --workers 2', { timeout: TIMEOUT_MS }, () => {
     const done = await ussd(one, [...inputs, code].join('*'));
     assert.equal(done.channel, '0');
     assert.match(done.text, /^END [A-Z0-9]{10} Confirmed\. Ksh9,001\.00 sent to MARY ATIENO/);
+  });
+
+  it('hot Daraja routes answer alike without fastify (length-framed) and through it (chunked)', async () => {
+    const { token } = await oauth(one);
+    const c2b = (shortcode: string) =>
+      JSON.stringify({
+        ShortCode: shortcode,
+        CommandID: 'CustomerBuyGoodsOnline',
+        Amount: 10,
+        Msisdn: '254722000111',
+      });
+    const same = (body: string) => () => body;
+    // B2C: each path its own OriginatorConversationID (both 200), then each the other's (both 409).
+    const paid = (first: string, second: string) => (chunked: boolean) =>
+      b2c(chunked ? second : first, 11);
+    const cases: [string, Record<string, string>, (chunked: boolean) => string][] = [
+      ['/mpesa/c2b/v1/simulate', bearer(token), same(c2b(sandbox.tillNumber))],
+      ['/mpesa/c2b/v2/simulate', bearer(token), same(c2b(sandbox.tillNumber))],
+      ['/mpesa/c2b/v1/simulate', bearer(token), same(c2b('999999'))],
+      ['/mpesa/c2b/v1/simulate', bearer(token), same('{"ShortCode":')],
+      ['/mpesa/c2b/v1/simulate', bearer(token), same('{"__proto__":{"x":1}}')],
+      ['/mpesa/c2b/v1/simulate', bearer('not-a-token'), same(c2b(sandbox.tillNumber))],
+      ['/mpesa/c2b/v1/simulate', bearer(token), same(JSON.stringify({ R: 'x'.repeat(70_000) }))],
+      [
+        '/mpesa/c2b/v1/simulate',
+        { ...bearer(token), 'content-type': 'application/x-www-form-urlencoded' },
+        same('Amount=1'),
+      ],
+      ['/mpesa/b2c/v3/paymentrequest', bearer(token), paid('topology-lean-1', 'topology-lean-2')],
+      ['/mpesa/b2c/v3/paymentrequest', bearer(token), paid('topology-lean-2', 'topology-lean-1')],
+    ];
+    for (const [path, headers, body] of cases) {
+      // Fresh connections: an answer with `connection: close` ends its socket.
+      const lean = await rawExchange(base, new Agent(), path, headers, body(false), false);
+      const framework = await rawExchange(base, new Agent(), path, headers, body(true), true);
+      const what = `${path} ${body(false).slice(0, 40)}: ${lean.text} / ${framework.text}`;
+      assert.equal(lean.status, framework.status, what);
+      assert.deepEqual(lean.headerNames, framework.headerNames, what);
+      for (const name of ['content-type', 'connection', 'retry-after'])
+        assert.equal(lean.headers[name], framework.headers[name], `${what}: ${name}`);
+      assert.equal(withoutIds(lean.text), withoutIds(framework.text), what);
+    }
   });
 
   it('a channel killed with SIGKILL is restarted and requests succeed again', async () => {

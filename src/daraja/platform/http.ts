@@ -339,20 +339,33 @@ function commandCall(app: DarajaApp, requestId: LazyRequestId, nowMs: number): D
   };
 }
 
+/** A command's outcome before it is text: a channel process encodes it (src/runtime/commands.ts). */
+export type DarajaOutcome =
+  | { readonly status: 200; readonly body: unknown }
+  | { readonly error: GatewayErrorSpec; readonly requestId: string };
+
 /** The owner's half of a command a channel sent: authorize the app, then run the route. */
-export async function executeDarajaCommand(
+export async function runDarajaCommand(
   deps: HttpDeps,
   command: DarajaCommand,
-): Promise<DarajaReply> {
+): Promise<DarajaOutcome> {
   const requestId = new LazyRequestId(deps);
   const route = deps.commands.get(command.path);
-  if (route === undefined) return errorReply(GATEWAY_ERRORS.resourceNotFound, requestId.value);
+  if (route === undefined)
+    return { error: GATEWAY_ERRORS.resourceNotFound, requestId: requestId.value };
   const nowMs = deps.clock.nowMs();
   const auth = authorizeApp(deps, route.api, command.subject, nowMs);
-  if (!auth.ok) return errorReply(auth.error, requestId.value);
+  if (!auth.ok) return { error: auth.error, requestId: requestId.value };
   const answer = await route.run(commandCall(auth.app, requestId, nowMs), command.parsed);
-  if ('error' in answer) return errorReply(answer.error, answer.requestId ?? requestId.value);
-  return { status: 200, body: JSON.stringify(answer.body) };
+  if ('error' in answer)
+    return { error: answer.error, requestId: answer.requestId ?? requestId.value };
+  return answer;
+}
+
+/** An outcome as the partner receives it. */
+export function darajaReplyOf(outcome: DarajaOutcome): DarajaReply {
+  if ('error' in outcome) return errorReply(outcome.error, outcome.requestId);
+  return { status: 200, body: JSON.stringify(outcome.body) };
 }
 
 export function errorReply(spec: GatewayErrorSpec, requestId: string): DarajaReply {

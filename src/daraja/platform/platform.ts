@@ -38,9 +38,9 @@ import {
   type DarajaCommand,
   darajaNotFound,
   darajaScope,
-  executeDarajaCommand,
   type HttpDeps,
   IdSequence,
+  runDarajaCommand,
 } from './http.ts';
 import { InitiatorApis } from './initiator-apis.ts';
 import { registerInitiatorRoutes } from './initiator-routes.ts';
@@ -383,7 +383,7 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
     http: core.http,
 
     /** A command from a channel process (src/runtime), once registerRoutes has run. */
-    execute: (command: DarajaCommand) => executeDarajaCommand(core.http, command),
+    execute: (command: DarajaCommand) => runDarajaCommand(core.http, command),
     /** OAuth for a channel process: the app state (hashed secrets) lives here. */
     oauth: (grantType: unknown, authorization: unknown) =>
       oauthReply(core.http, grantType, authorization),
