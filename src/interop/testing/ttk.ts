@@ -11,6 +11,8 @@ import { join } from 'node:path';
 export interface RunningToolkit {
   /** The toolkit's inbound FSPIOP API, where it validates what it receives. */
   url: string;
+  /** Its admin API (configuration, rules, outbound test runs): MALIPO_TTK_ADMIN_PORT, else the API port + 1. */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
@@ -27,8 +29,13 @@ export function toolkitDir(env: NodeJS.ProcessEnv = process.env): string | null 
   return installed ? (dir as string) : null;
 }
 
-export async function startToolkit(dir: string, port: number): Promise<RunningToolkit> {
+export async function startToolkit(
+  dir: string,
+  port: number,
+  adminPort = Number(process.env.MALIPO_TTK_ADMIN_PORT ?? port + 1),
+): Promise<RunningToolkit> {
   const url = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
   // Another toolkit already there (a concurrent suite, a leftover process) would answer our
   // health poll and validate in our place: refuse loudly instead.
   const busy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(POLL_MS * 2) }).then(
@@ -51,11 +58,61 @@ export async function startToolkit(dir: string, port: number): Promise<RunningTo
     if (child.exitCode !== null) throw new Error(`the toolkit exited with ${child.exitCode}`);
     try {
       await fetch(`${url}/health`, { signal: AbortSignal.timeout(POLL_MS * 2) });
-      return { url, stop };
+      await fetch(`${adminUrl}/api/config/user`, { signal: AbortSignal.timeout(POLL_MS * 2) });
+      return { url, adminUrl, stop };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
   await stop();
   throw new Error(`the toolkit did not listen on ${url} within ${START_WAIT_MS_MAX} ms`);
+}
+
+async function adminCall(toolkit: RunningToolkit, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${toolkit.adminUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`toolkit admin ${method} ${path}: ${response.status} ${text}`);
+  return text === '' ? null : (JSON.parse(text) as unknown);
+}
+
+/**
+ * Makes the toolkit the other provider: its callbacks go to `callbackUrl`, its answers follow
+ * `rules` (a callback rules file, made active), and its user settings take `settings`. The toolkit
+ * keeps configuration in its install folder, so the returned function puts the previous settings
+ * and rules file back: the validation-only tests that share the install expect its defaults.
+ */
+export async function actAsCounterpart(
+  toolkit: RunningToolkit,
+  callbackUrl: string,
+  rules: unknown[],
+  settings: Record<string, unknown> = {},
+): Promise<() => Promise<void>> {
+  const user = (await adminCall(toolkit, 'GET', '/api/config/user')) as {
+    stored: Record<string, unknown>;
+  };
+  const previous = user.stored;
+  const active = (await adminCall(toolkit, 'GET', '/api/rules/files/callback')) as {
+    activeRulesFile: string;
+  };
+  await adminCall(toolkit, 'PUT', '/api/config/user', {
+    ...previous,
+    ...settings,
+    CALLBACK_ENDPOINT: callbackUrl,
+  });
+  await adminCall(toolkit, 'PUT', '/api/rules/files/callback/malipo-counterpart.json', rules);
+  await adminCall(toolkit, 'PUT', '/api/rules/files/callback', {
+    type: 'activeRulesFile',
+    fileName: 'malipo-counterpart.json',
+  });
+  return async () => {
+    await adminCall(toolkit, 'PUT', '/api/config/user', previous);
+    await adminCall(toolkit, 'PUT', '/api/rules/files/callback', {
+      type: 'activeRulesFile',
+      fileName: active.activeRulesFile,
+    });
+  };
 }
