@@ -3,11 +3,14 @@
 // POST /transfers with its own callbacks (rules in testing/ttk-rules.ts); the fulfilment it sends
 // is the one its ILP secret derives from the packet it quoted, so a transfer only commits if our
 // condition, packet and amounts went through unaltered, which the toolkit checks too
-// (TRANSFERS_VALIDATION_ILP_PACKET / _CONDITION). Runs when the toolkit is installed
+// (TRANSFERS_VALIDATION_ILP_PACKET / _CONDITION). Then the toolkit is the payer: a test case run
+// through its outbound API sends lookup, quote and transfer (twice) to Malipo as payee and asserts
+// on the callbacks it receives; the customer is credited once. Runs when the toolkit is installed
 // (scripts/ttk-setup.sh); skipped with the reason otherwise.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { conditionOf } from './ilp.ts';
 import {
   admin,
   CUSTOMER_FUNDED_CENTS,
@@ -19,7 +22,13 @@ import {
   ussd,
   walletCents,
 } from './testing/pair.ts';
-import { actAsCounterpart, type RunningToolkit, startToolkit, toolkitDir } from './testing/ttk.ts';
+import {
+  actAsCounterpart,
+  type RunningToolkit,
+  runOutbound,
+  startToolkit,
+  toolkitDir,
+} from './testing/ttk.ts';
 import { counterpartRules, TTK_FEE, TTK_PARTY } from './testing/ttk-rules.ts';
 
 const TTK_FSP = 'testingtoolkitdfsp';
@@ -36,7 +45,7 @@ const TTK_PAYEE_LOCAL = '0733000404';
 const dir = toolkitDir();
 const skip = dir === null ? 'the Testing Toolkit is not installed (scripts/ttk-setup.sh)' : false;
 
-describe('the Testing Toolkit as the payee provider', { skip, timeout: 240_000 }, () => {
+describe('the Testing Toolkit as the other provider', { skip, timeout: 240_000 }, () => {
   let toolkit: RunningToolkit;
   let restore: (() => Promise<void>) | undefined;
   let malipo: Fsp;
@@ -103,4 +112,132 @@ describe('the Testing Toolkit as the payee provider', { skip, timeout: 240_000 }
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
     assert.deepEqual(await transit(malipo), { postedCents: 0, pendingCents: 0 });
   });
+
+  test('the toolkit as payer: its lookup, quote and transfer reach Malipo; our callbacks reach it', async () => {
+    const before = await walletCents(malipo);
+    const results = await runOutbound(toolkit, 'malipo-payee', payerRequests(ZAWADI.msisdn));
+    assert.deepEqual(
+      results.map((r) => [r.description, r.status, r.failed]),
+      [
+        ['lookup', 'SUCCESS', []],
+        ['quote', 'SUCCESS', []],
+        ['transfer', 'SUCCESS', []],
+        ['transfer again', 'SUCCESS', []],
+      ],
+      JSON.stringify(results.map((r) => [r.response, r.callback?.body])),
+    );
+    // Our callbacks reached the toolkit signed, and the fulfilment matches the condition we quoted.
+    const [lookup, quote, transfer, again] = results;
+    assert.equal((lookup.callback?.body?.party as { name: string }).name, 'ZAWADI KAMAU');
+    assert.ok(transfer.callback?.headers?.['fspiop-signature'], 'the fulfilment is signed');
+    const fulfilment = String(transfer.callback?.body?.fulfilment);
+    assert.equal(conditionOf(fulfilment), quote.callback?.body?.condition);
+    assert.equal(
+      again.callback?.body?.fulfilment,
+      fulfilment,
+      'a repeated transfer gets the same answer',
+    );
+    // Credited once: the receive amount, though the transfer was sent twice.
+    assert.equal(await walletCents(malipo), before + 25_000);
+  });
 });
+
+const FSPIOP_1_1 = { minorVersion: 1, majorVersion: 1, type: 'fspiop', asynchronous: true };
+
+function ttkHeaders(resource: string, withBody = true) {
+  const type = `application/vnd.interoperability.${resource}+json;version=1.1`;
+  return {
+    Accept: type,
+    ...(withBody ? { 'Content-Type': type } : {}),
+    Date: '{$function.generic.curDate}',
+    'FSPIOP-Source': TTK_FSP,
+    'FSPIOP-Destination': 'malipo',
+  };
+}
+
+function check(id: number, description: string, exec: string) {
+  return { id, description, exec: [exec] };
+}
+
+/** The toolkit's payer test case: lookup, quote (RECEIVE 250), transfer with the quote's terms, and the transfer again. */
+function payerRequests(msisdn: string) {
+  const transfer = (id: number) => ({
+    id,
+    description: id === 3 ? 'transfer' : 'transfer again',
+    apiVersion: FSPIOP_1_1,
+    operationPath: '/transfers',
+    path: '/transfers',
+    method: 'post',
+    headers: ttkHeaders('transfers'),
+    body: {
+      transferId:
+        id === 3 ? '{$function.generic.generateUUID}' : '{$prev.3.request.body.transferId}',
+      payerFsp: TTK_FSP,
+      payeeFsp: 'malipo',
+      amount: {
+        amount: '{$prev.2.callback.body.transferAmount.amount}',
+        currency: '{$prev.2.callback.body.transferAmount.currency}',
+      },
+      expiration: '{$prev.2.callback.body.expiration}',
+      ilpPacket: '{$prev.2.callback.body.ilpPacket}',
+      condition: '{$prev.2.callback.body.condition}',
+    },
+    tests: {
+      assertions: [
+        check(1, 'accepted', 'expect(response.status).to.equal(202)'),
+        check(2, 'committed', "expect(callback.body.transferState).to.equal('COMMITTED')"),
+        check(3, 'fulfilled', 'expect(callback.body.fulfilment).to.be.a("string")'),
+      ],
+    },
+  });
+  return [
+    {
+      id: 1,
+      description: 'lookup',
+      apiVersion: FSPIOP_1_1,
+      operationPath: '/parties/{Type}/{ID}',
+      path: `/parties/MSISDN/${msisdn}`,
+      method: 'get',
+      params: { Type: 'MSISDN', ID: msisdn },
+      headers: ttkHeaders('parties', false),
+      tests: {
+        assertions: [
+          check(1, 'accepted', 'expect(response.status).to.equal(202)'),
+          check(
+            2,
+            'party at malipo',
+            "expect(callback.body.party.partyIdInfo.fspId).to.equal('malipo')",
+          ),
+        ],
+      },
+    },
+    {
+      id: 2,
+      description: 'quote',
+      apiVersion: FSPIOP_1_1,
+      operationPath: '/quotes',
+      path: '/quotes',
+      method: 'post',
+      headers: ttkHeaders('quotes'),
+      body: {
+        quoteId: '{$function.generic.generateUUID}',
+        transactionId: '{$function.generic.generateUUID}',
+        payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: msisdn, fspId: 'malipo' } },
+        payer: {
+          partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '255700000001', fspId: TTK_FSP },
+        },
+        amountType: 'RECEIVE',
+        amount: { amount: '250', currency: 'KES' },
+        transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
+      },
+      tests: {
+        assertions: [
+          check(1, 'accepted', 'expect(response.status).to.equal(202)'),
+          check(2, 'quoted', "expect(callback.body.payeeReceiveAmount.amount).to.equal('250')"),
+        ],
+      },
+    },
+    transfer(3),
+    transfer(4),
+  ];
+}

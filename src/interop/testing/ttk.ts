@@ -116,3 +116,54 @@ export async function actAsCounterpart(
     });
   };
 }
+
+export interface OutboundRequestResult {
+  description: string;
+  /** SUCCESS when every assertion of the request passed. */
+  status: string;
+  response?: { status: number; body?: unknown };
+  callback?: { url?: string; headers?: Record<string, string>; body?: Record<string, unknown> };
+  /** Descriptions of the assertions that did not pass. */
+  failed: string[];
+}
+
+interface OutboundReport {
+  test_cases: {
+    requests: {
+      request: {
+        description: string;
+        tests?: { assertions: { description: string; resultStatus?: { status: string } }[] };
+      };
+      status: string;
+      response?: OutboundRequestResult['response'];
+      callback?: OutboundRequestResult['callback'];
+    }[];
+  }[];
+}
+
+/**
+ * Runs one test case through the toolkit's outbound API, synchronously: the toolkit is the payer,
+ * sends each request to its CALLBACK_ENDPOINT, waits for the callback on its own inbound API and
+ * runs the request's assertions (chai, against `response` and `callback`).
+ */
+export async function runOutbound(
+  toolkit: RunningToolkit,
+  name: string,
+  requests: unknown[],
+): Promise<OutboundRequestResult[]> {
+  const report = (await adminCall(
+    toolkit,
+    'POST',
+    `/api/outbound/template/${encodeURIComponent(name)}?sync=true`,
+    { name, test_cases: [{ id: 1, name, requests }] },
+  )) as OutboundReport;
+  return report.test_cases[0].requests.map((r) => ({
+    description: r.request.description,
+    status: r.status,
+    response: r.response,
+    callback: r.callback,
+    failed: (r.request.tests?.assertions ?? [])
+      .filter((a) => a.resultStatus?.status !== 'SUCCESS')
+      .map((a) => a.description),
+  }));
+}
