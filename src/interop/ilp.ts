@@ -118,6 +118,13 @@ function packetJson(packet: string): { json: string; condition: string; amount: 
   };
 }
 
+/** The execution condition an ILP v4 Prepare carries (what Mojaloop's ISO 20022 mode reads), or null. */
+export function packetCondition(packet: string): string | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(packet)) return null;
+  const prepare = decodePrepare(Buffer.from(packet, 'base64url'));
+  return prepare === null ? null : base64url(prepare.executionCondition);
+}
+
 /**
  * The terms inside a packet we could have issued, with the condition it carries; null for
  * anything else (a packet is only trusted after its condition checks against our fulfilment).

@@ -13,6 +13,7 @@
 // checked by the same parsers (parse.ts) as any FSPIOP message; no I/O here.
 
 import { randomBytes } from 'node:crypto';
+import { packetCondition } from './ilp.ts';
 import type { FspiopResource, Parsed } from './model.ts';
 import { parseError } from './model.ts';
 
@@ -138,7 +139,6 @@ function fromPacs008(doc: Json): Parsed<Json> {
     ['currency', ['CdtTrfTxInf', 'IntrBkSttlmAmt', 'Ccy']],
     ['amount', ['CdtTrfTxInf', 'IntrBkSttlmAmt', 'ActiveCurrencyAndAmount']],
     ['ilpPacket', ['CdtTrfTxInf', 'VrfctnOfTerms', 'IlpV4PrepPacket']],
-    ['condition', ['CdtTrfTxInf', 'VrfctnOfTerms', 'Sh256Sgntr']],
     ['expiration', ['GrpHdr', 'PmtInstrXpryDtTm']],
   ];
   const v: Record<string, unknown> = {};
@@ -146,6 +146,17 @@ function fromPacs008(doc: Json): Parsed<Json> {
     v[name] = at(doc, ...path);
     if (v[name] === undefined) return parseError('missingElement', path.join('.'));
   }
+  // Mojaloop's ISO mode takes the condition from the ILP v4 packet; a Malipo peer also sends it
+  // in Sh256Sgntr (decision 0024). When both are there the packet's is checked by the payee.
+  v.condition =
+    at(doc, 'CdtTrfTxInf', 'VrfctnOfTerms', 'Sh256Sgntr') ??
+    (typeof v.ilpPacket === 'string' ? packetCondition(v.ilpPacket) : null) ??
+    undefined;
+  if (v.condition === undefined)
+    return parseError(
+      'missingElement',
+      'CdtTrfTxInf.VrfctnOfTerms.Sh256Sgntr, and IlpV4PrepPacket is no ILP v4 Prepare to read it from',
+    );
   return {
     ok: true,
     value: {
