@@ -45,7 +45,7 @@ const TTK_PAYEE_LOCAL = '0733000404';
 const dir = toolkitDir();
 const skip = dir === null ? 'the Testing Toolkit is not installed (scripts/ttk-setup.sh)' : false;
 
-describe('the Testing Toolkit as the other provider', { skip, timeout: 240_000 }, () => {
+describe('the Testing Toolkit as the other provider', { skip, timeout: 420_000 }, () => {
   let toolkit: RunningToolkit;
   let restore: (() => Promise<void>) | undefined;
   let malipo: Fsp;

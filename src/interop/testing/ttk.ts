@@ -16,7 +16,8 @@ export interface RunningToolkit {
   stop(): Promise<void>;
 }
 
-const START_WAIT_MS_MAX = 90_000;
+// Generous: on a loaded 2-core machine its start (API definitions, rules) has taken over 90 s.
+const START_WAIT_MS_MAX = 180_000;
 const POLL_MS = 500;
 
 export function toolkitDir(env: NodeJS.ProcessEnv = process.env): string | null {
