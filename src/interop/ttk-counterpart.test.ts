@@ -29,7 +29,13 @@ import {
   startToolkit,
   toolkitDir,
 } from './testing/ttk.ts';
-import { counterpartRules, TTK_FEE, TTK_PARTY } from './testing/ttk-rules.ts';
+import {
+  counterpartRules,
+  counterpartValidationRules,
+  TTK_FEE,
+  TTK_PARTY,
+  TTK_UNKNOWN_MSISDN,
+} from './testing/ttk-rules.ts';
 
 const TTK_FSP = 'testingtoolkitdfsp';
 const ZAWADI = {
@@ -62,10 +68,15 @@ describe('the Testing Toolkit as the other provider', { skip, timeout: 420_000 }
       ownParty: () => {},
     };
     malipo = await startFsp(hub, 'malipo', ZAWADI);
-    restore = await actAsCounterpart(toolkit, callbackUrl, counterpartRules(), {
-      TRANSFERS_VALIDATION_ILP_PACKET: true,
-      TRANSFERS_VALIDATION_CONDITION: true,
-    });
+    restore = await actAsCounterpart(
+      toolkit,
+      callbackUrl,
+      { callback: counterpartRules(), validation: counterpartValidationRules() },
+      {
+        TRANSFERS_VALIDATION_ILP_PACKET: true,
+        TRANSFERS_VALIDATION_CONDITION: true,
+      },
+    );
   });
 
   after(async () => {
@@ -111,6 +122,20 @@ describe('the Testing Toolkit as the other provider', { skip, timeout: 420_000 }
     const settled = await admin(malipo, 'POST', '/admin/interop/settlements', { fsp: TTK_FSP });
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
     assert.deepEqual(await transit(malipo), { postedCents: 0, pendingCents: 0 });
+  });
+
+  test('a number the toolkit does not know is refused at lookup with its 3204; nothing moves', async () => {
+    const before = await walletCents(malipo);
+    const sent = await admin(malipo, 'POST', '/admin/interop/transfers', {
+      from: ZAWADI.msisdn,
+      to: TTK_UNKNOWN_MSISDN,
+      amountCents: 10_000,
+      pin: ZAWADI.pin,
+    });
+    assert.equal(sent.status, 409, JSON.stringify(sent.body));
+    assert.equal(sent.body.phase, 'lookup');
+    assert.equal((sent.body.error as { errorCode: string }).errorCode, '3204');
+    assert.equal(await walletCents(malipo), before);
   });
 
   test('the toolkit as payer: its lookup, quote and transfer reach Malipo; our callbacks reach it', async () => {

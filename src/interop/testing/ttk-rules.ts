@@ -6,6 +6,8 @@
 
 /** The toolkit's party name, as Malipo shows it on the confirmation screen. */
 export const TTK_PARTY = { firstName: 'Chris', lastName: 'Jones' };
+/** A number the toolkit says it does not know: its validation rule answers 3204. */
+export const TTK_UNKNOWN_MSISDN = '254733000999';
 /** The toolkit's payee FSP fee on every quote, in shillings. */
 export const TTK_FEE = '2';
 
@@ -37,6 +39,31 @@ const operation = (method: string, path: string) => [
   { fact: 'operationPath', operator: 'equal', value: path },
   { fact: 'method', operator: 'equal', value: method },
 ];
+
+/** Validation rules answer with an error callback instead of the callback rules' answer. */
+export function counterpartValidationRules(): unknown[] {
+  return [
+    {
+      ...rule(
+        1,
+        [
+          ...operation('get', '/parties/{Type}/{ID}'),
+          { fact: 'pathParams', operator: 'equal', path: 'ID', value: TTK_UNKNOWN_MSISDN },
+        ],
+        {
+          method: 'put',
+          path: '/parties/{Type}/{ID}/error',
+          params: {
+            headers: headers('parties'),
+            body: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } },
+          },
+          type: 'FIXED_ERROR_CALLBACK',
+        },
+      ),
+      type: 'validation',
+    },
+  ];
+}
 
 export function counterpartRules(): unknown[] {
   const quoteScript = [

@@ -82,39 +82,47 @@ async function adminCall(toolkit: RunningToolkit, method: string, path: string, 
 
 /**
  * Makes the toolkit the other provider: its callbacks go to `callbackUrl`, its answers follow
- * `rules` (a callback rules file, made active), and its user settings take `settings`. The toolkit
+ * `rules` (a callback and a validation rules file, made active; validation rules answer errors), and its user settings take `settings`. The toolkit
  * keeps configuration in its install folder, so the returned function puts the previous settings
  * and rules file back: the validation-only tests that share the install expect its defaults.
  */
 export async function actAsCounterpart(
   toolkit: RunningToolkit,
   callbackUrl: string,
-  rules: unknown[],
+  rules: { callback: unknown[]; validation: unknown[] },
   settings: Record<string, unknown> = {},
 ): Promise<() => Promise<void>> {
   const user = (await adminCall(toolkit, 'GET', '/api/config/user')) as {
     stored: Record<string, unknown>;
   };
   const previous = user.stored;
-  const active = (await adminCall(toolkit, 'GET', '/api/rules/files/callback')) as {
-    activeRulesFile: string;
-  };
+  const kinds = ['callback', 'validation'] as const;
+  const active: Record<string, string> = {};
+  for (const kind of kinds) {
+    const files = (await adminCall(toolkit, 'GET', `/api/rules/files/${kind}`)) as {
+      activeRulesFile: string;
+    };
+    active[kind] = files.activeRulesFile;
+  }
   await adminCall(toolkit, 'PUT', '/api/config/user', {
     ...previous,
     ...settings,
     CALLBACK_ENDPOINT: callbackUrl,
   });
-  await adminCall(toolkit, 'PUT', '/api/rules/files/callback/malipo-counterpart.json', rules);
-  await adminCall(toolkit, 'PUT', '/api/rules/files/callback', {
-    type: 'activeRulesFile',
-    fileName: 'malipo-counterpart.json',
-  });
+  const activate = (kind: string, fileName: string) =>
+    adminCall(toolkit, 'PUT', `/api/rules/files/${kind}`, { type: 'activeRulesFile', fileName });
+  for (const kind of kinds) {
+    await adminCall(
+      toolkit,
+      'PUT',
+      `/api/rules/files/${kind}/malipo-counterpart.json`,
+      rules[kind],
+    );
+    await activate(kind, 'malipo-counterpart.json');
+  }
   return async () => {
     await adminCall(toolkit, 'PUT', '/api/config/user', previous);
-    await adminCall(toolkit, 'PUT', '/api/rules/files/callback', {
-      type: 'activeRulesFile',
-      fileName: active.activeRulesFile,
-    });
+    for (const kind of kinds) await activate(kind, active[kind]);
   };
 }
 
