@@ -5,11 +5,11 @@
 // the ones Mojaloop's own transformer (@mojaloop/ml-schema-transformer-lib 2.10, mappings
 // fspiopiso20022/transfers) reads and writes, so a message here is one a Mojaloop ISO hub reads.
 //
-// Our own mapping rather than that library (decision 0024): its FSPIOP→ISO pacs.008 needs the ISO
-// quote response as context and its ISO→FSPIOP direction derives the condition by decoding an
-// OER ILP v4 packet, which ours is not (decision 0016); the condition rides in
-// VrfctnOfTerms.Sh256Sgntr instead, where Mojaloop's fx mappings carry theirs. Parties and quotes
-// stay FSPIOP (see docs/architecture.md). Incoming ISO is turned into the FSPIOP body and then
+// Our own mapping rather than that library (decisions 0024, 0026): its FSPIOP→ISO pacs.008 needs
+// the ISO quote response as context. Our packet is a real ILP v4 Prepare now (ilp.ts), so an
+// incoming pacs.008 without VrfctnOfTerms.Sh256Sgntr (Mojaloop's form) takes the condition from
+// it; we still send Sh256Sgntr too, for Malipo peers that read only it. Parties and quotes stay
+// FSPIOP (see docs/architecture.md). Incoming ISO is turned into the FSPIOP body and then
 // checked by the same parsers (parse.ts) as any FSPIOP message; no I/O here.
 
 import { randomBytes } from 'node:crypto';
