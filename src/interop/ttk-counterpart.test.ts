@@ -165,6 +165,22 @@ describe('the Testing Toolkit as the other provider', { skip, timeout: 420_000 }
     );
     // Credited once: the receive amount, though the transfer was sent twice.
     assert.equal(await walletCents(malipo), before + 25_000);
+    // The settlement view: the toolkit owes us the transfer amount, once, and it reconciles.
+    const quoted = quote.callback?.body?.transferAmount as { amount: string };
+    const owedCents = Math.round(Number(quoted.amount) * 100);
+    assert.ok(owedCents >= 25_000, 'the transfer amount is the receive amount plus our fee');
+    const view = await admin(malipo, 'GET', '/admin/interop/positions');
+    assert.deepEqual(view.body.positions, [
+      {
+        fsp: TTK_FSP,
+        owedToUsCents: owedCents,
+        owedByUsCents: 0,
+        netCents: owedCents,
+        inboundTransfers: 1,
+        outboundTransfers: 0,
+      },
+    ]);
+    assert.equal((view.body.reconciliation as { reconciled: boolean }).reconciled, true);
   });
 });
 
