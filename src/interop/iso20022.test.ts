@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { issuePacket } from './ilp.ts';
 import { fromIso, isoContentTypeOf, isoResourceOf, toIso } from './iso20022.ts';
 
 const ID = '0b1a9a3e-7c1d-4a55-9f4e-2c6f3b8d1e01';
@@ -26,6 +27,33 @@ describe('ISO 20022 transfer phase', () => {
     });
     assert.deepEqual(pacs.CdtTrfTxInf.CdtrAgt, { FinInstnId: { Othr: { Id: 'malipob' } } });
     assert.deepEqual(fromIso('POST', '/transfers', pacs), { ok: true, value: prepare });
+  });
+
+  test("a pacs.008 without Sh256Sgntr (Mojaloop's form) takes the condition from its ILP v4 packet", () => {
+    const terms = {
+      quoteId: 'q',
+      transactionId: 't',
+      payeeMsisdn: '254712000001',
+      payerFsp: 'malipoa',
+      transferAmountCents: 52_000,
+      receiveAmountCents: 51_500,
+      payeeFspFeeCents: 500,
+      currency: 'KES',
+      expirationMs: Date.parse(prepare.expiration),
+    };
+    const parties = { payeeFsp: 'malipob', payer: { partyIdType: 'MSISDN', partyIdentifier: '1' } };
+    const issued = issuePacket('secret', terms, parties);
+    const pacs = toIso('POST', '/transfers', { ...prepare, ...issued }) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >;
+    delete pacs.CdtTrfTxInf.VrfctnOfTerms.Sh256Sgntr;
+    const decoded = fromIso('POST', '/transfers', pacs);
+    assert.equal(decoded.ok && decoded.value.condition, issued.condition);
+    // Without either, the condition is missing (3102).
+    pacs.CdtTrfTxInf.VrfctnOfTerms.IlpV4PrepPacket = 'eyJxdW90ZUlkIjoiMSJ9';
+    const missing = fromIso('POST', '/transfers', pacs);
+    assert.equal(!missing.ok && missing.error.errorCode, '3102');
   });
 
   test('PUT /transfers/{ID} and its /error ⇄ pacs.002', () => {

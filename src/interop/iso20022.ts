@@ -5,14 +5,15 @@
 // the ones Mojaloop's own transformer (@mojaloop/ml-schema-transformer-lib 2.10, mappings
 // fspiopiso20022/transfers) reads and writes, so a message here is one a Mojaloop ISO hub reads.
 //
-// Our own mapping rather than that library (decision 0024): its FSPIOP→ISO pacs.008 needs the ISO
-// quote response as context and its ISO→FSPIOP direction derives the condition by decoding an
-// OER ILP v4 packet, which ours is not (decision 0016); the condition rides in
-// VrfctnOfTerms.Sh256Sgntr instead, where Mojaloop's fx mappings carry theirs. Parties and quotes
-// stay FSPIOP (see docs/architecture.md). Incoming ISO is turned into the FSPIOP body and then
+// Our own mapping rather than that library (decisions 0024, 0026): its FSPIOP→ISO pacs.008 needs
+// the ISO quote response as context. Our packet is a real ILP v4 Prepare now (ilp.ts), so an
+// incoming pacs.008 without VrfctnOfTerms.Sh256Sgntr (Mojaloop's form) takes the condition from
+// it; we still send Sh256Sgntr too, for Malipo peers that read only it. Parties and quotes stay
+// FSPIOP (see docs/architecture.md). Incoming ISO is turned into the FSPIOP body and then
 // checked by the same parsers (parse.ts) as any FSPIOP message; no I/O here.
 
 import { randomBytes } from 'node:crypto';
+import { packetCondition } from './ilp.ts';
 import type { FspiopResource, Parsed } from './model.ts';
 import { parseError } from './model.ts';
 
@@ -138,7 +139,6 @@ function fromPacs008(doc: Json): Parsed<Json> {
     ['currency', ['CdtTrfTxInf', 'IntrBkSttlmAmt', 'Ccy']],
     ['amount', ['CdtTrfTxInf', 'IntrBkSttlmAmt', 'ActiveCurrencyAndAmount']],
     ['ilpPacket', ['CdtTrfTxInf', 'VrfctnOfTerms', 'IlpV4PrepPacket']],
-    ['condition', ['CdtTrfTxInf', 'VrfctnOfTerms', 'Sh256Sgntr']],
     ['expiration', ['GrpHdr', 'PmtInstrXpryDtTm']],
   ];
   const v: Record<string, unknown> = {};
@@ -146,6 +146,17 @@ function fromPacs008(doc: Json): Parsed<Json> {
     v[name] = at(doc, ...path);
     if (v[name] === undefined) return parseError('missingElement', path.join('.'));
   }
+  // Mojaloop's ISO mode takes the condition from the ILP v4 packet; a Malipo peer also sends it
+  // in Sh256Sgntr (decision 0024). When both are there the packet's is checked by the payee.
+  v.condition =
+    at(doc, 'CdtTrfTxInf', 'VrfctnOfTerms', 'Sh256Sgntr') ??
+    (typeof v.ilpPacket === 'string' ? packetCondition(v.ilpPacket) : null) ??
+    undefined;
+  if (v.condition === undefined)
+    return parseError(
+      'missingElement',
+      'CdtTrfTxInf.VrfctnOfTerms.Sh256Sgntr, and IlpV4PrepPacket is no ILP v4 Prepare to read it from',
+    );
   return {
     ok: true,
     value: {

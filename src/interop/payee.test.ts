@@ -464,3 +464,67 @@ test('an unknown transfer id is answered with 3208', async () => {
   const callback = await hub.next(`/transfers/${id}/error`, mark);
   assert.equal(codeOf(callback.body), '3208');
 });
+
+test('a transfer against a quote that expired is answered with 3302 and moves no money', async () => {
+  const q = await quote('700');
+  const before = await ashaWallet();
+  // The quote was valid for a minute by our clock; the transfer itself is still in time.
+  world.clock.advance(61_000);
+  try {
+    const body = transferBody(q, {
+      expiration: new Date(world.clock.nowMs() + 30_000).toISOString(),
+    });
+    const callback = await transfer(body);
+    assert.equal(callback.path, `/transfers/${body.transferId}/error`);
+    assert.equal(codeOf(callback.body), '3302');
+    assert.equal(await ashaWallet(), before);
+  } finally {
+    world.clock.advance(-61_000);
+  }
+});
+
+test('a payee FSP whose settlement organization cannot pay answers 5001; nothing moves', async () => {
+  // Another payee FSP on the same ledger, paying out of an organization nobody funded.
+  const unfunded = new PayeeFsp({
+    payments: world.payments,
+    ledger: world.ledger,
+    fspId: FSP,
+    currency: 'KES',
+    settlementShortcode: '999001',
+    ilpSecret: SECRET,
+    clock: world.clock,
+  });
+  await unfunded.start();
+  const asked = await unfunded.quote(
+    {
+      quoteId: randomUUID(),
+      transactionId: randomUUID(),
+      payee: { partyIdType: 'MSISDN', partyIdentifier: ASHA_INTL, fspId: FSP },
+      payer: { partyIdType: 'MSISDN', partyIdentifier: '255700000001', fspId: PAYER_FSP },
+      amountType: 'RECEIVE',
+      amount: { amountCents: KES(500), currency: 'KES' },
+      scenario: 'TRANSFER',
+      expirationMs: null,
+      note: null,
+    },
+    PAYER_FSP,
+  );
+  assert.equal(asked.kind, 'put', JSON.stringify(asked));
+  const q = (asked as { body: Record<string, unknown> }).body as unknown as QuoteAnswer;
+  const before = await ashaWallet();
+  const answer = await unfunded.transfer(
+    {
+      transferId: randomUUID(),
+      payeeFsp: FSP,
+      payerFsp: PAYER_FSP,
+      amount: { amountCents: KES(Number(q.transferAmount.amount)), currency: 'KES' },
+      ilpPacket: q.ilpPacket,
+      condition: q.condition,
+      expirationMs: world.clock.nowMs() + 30_000,
+    },
+    PAYER_FSP,
+  );
+  assert.equal(answer.kind, 'error', JSON.stringify(answer));
+  assert.equal((answer as { error: { errorCode: string } }).error.errorCode, '5001');
+  assert.equal(await ashaWallet(), before);
+});

@@ -10,7 +10,7 @@ import type { Refusal } from '../payments/model.ts';
 import { quoteFee } from '../payments/tariffs.ts';
 import { hasFields, parseRecord } from '../records/parse.ts';
 import { messageRecord } from './courier.ts';
-import { conditionOf, decodePacket, encodePacket, fulfilmentOf, type QuoteTerms } from './ilp.ts';
+import { conditionOf, decodePacket, fulfilmentOf, issuePacket, type QuoteTerms } from './ilp.ts';
 import {
   type ErrorInformation,
   errorInformation,
@@ -147,7 +147,10 @@ export class PayeeFsp {
       currency: request.amount.currency,
       expirationMs,
     };
-    const ilpPacket = encodePacket(terms);
+    const { ilpPacket, condition } = issuePacket(this.deps.ilpSecret, terms, {
+      payeeFsp: this.deps.fspId,
+      payer: request.payer,
+    });
     const money = (cents: number) => ({ amount: formatAmount(cents), currency: terms.currency });
     return {
       kind: 'put',
@@ -157,7 +160,7 @@ export class PayeeFsp {
         payeeFspFee: money(terms.payeeFspFeeCents),
         expiration: new Date(expirationMs).toISOString(),
         ilpPacket,
-        condition: conditionOf(fulfilmentOf(this.deps.ilpSecret, ilpPacket)),
+        condition,
       },
     };
   }
@@ -210,7 +213,11 @@ export class PayeeFsp {
     const terms = decodePacket(request.ilpPacket);
     const fulfilment = fulfilmentOf(this.deps.ilpSecret, request.ilpPacket);
     // Only a packet we issued has a condition we can fulfil: anything else was altered.
-    if (terms === null || conditionOf(fulfilment) !== request.condition)
+    if (
+      terms === null ||
+      terms.condition !== request.condition ||
+      conditionOf(fulfilment) !== request.condition
+    )
       return fail('modifiedRequest', 'condition does not match the quoted ILP packet');
     const wrong = checkTerms(terms, request, payerFsp, this.deps.fspId);
     if (wrong !== null) return fail('modifiedRequest', wrong);

@@ -35,6 +35,31 @@ export interface InteropRouteDeps {
   currency: string;
   /** Signature checks and ISO 20022 decoding; default plain FSPIOP, no keys. */
   wire?: Wire;
+  /** The wall clock a message's Date is checked against; default Date.now. */
+  nowMs?: () => number;
+}
+
+/**
+ * How far a message's Date may be from our clock. FSPIOP signs the Date (FSPIOP-Date in the JWS
+ * protected header) but sets no window; five minutes is the usual allowance for clock skew
+ * (Kerberos, AWS SigV4), and beyond it a captured message can no longer be replayed.
+ */
+export const DATE_SKEW_MS_MAX = 5 * 60_000;
+
+/** Null for a Date within the window; else 3102 (missing), 3101 (malformed) or 3100 (stale). */
+export function checkDate(
+  value: string | string[] | undefined,
+  nowMs: number,
+): ErrorInformation | null {
+  if (value === undefined || value === '') return errorInformation('missingElement', 'Date');
+  const dateMs = Array.isArray(value) ? Number.NaN : Date.parse(value);
+  if (!Number.isFinite(dateMs)) return errorInformation('malformedSyntax', 'Date');
+  if (Math.abs(dateMs - nowMs) > DATE_SKEW_MS_MAX)
+    return errorInformation(
+      'validation',
+      `Date ${value} is more than ${DATE_SKEW_MS_MAX / 60_000} minutes from our clock`,
+    );
+  return null;
 }
 
 /** FSPIOP 1.1 (`…interoperability.transfers+json`) and ISO 20022 (`…iso20022.transfers+json`). */
@@ -67,9 +92,14 @@ export function registerInteropRoutes(app: FastifyInstance, deps: InteropRouteDe
       return reply.code(500).send({ errorInformation: errorInformation('internal') });
     });
     const wire = deps.wire ?? new Wire({ fspId: deps.fspId });
-    // Before any handler: a wrongly signed message is refused (3105) and an ISO 20022 body is
+    // Before any handler: a message dated outside the window is refused (3100), a wrongly signed
+    // one (3105) and an ISO 20022 body is
     // replaced by its FSPIOP form, or refused when it has none — in both cases nothing moves.
+    const now = deps.nowMs ?? Date.now;
     scope.addHook('preHandler', async (request, reply) => {
+      // A stale Date first: an old message, even correctly signed, is a replay.
+      const stale = checkDate(request.headers.date, now());
+      if (stale !== null) return refuse(reply, stale);
       const decoded = wire.decode({
         method: request.method,
         path: request.url.split('?')[0],

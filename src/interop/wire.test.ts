@@ -172,6 +172,81 @@ describe('ISO 20022 to one counterpart, JWS required by the other', { timeout: 1
   });
 });
 
+describe('Date freshness and replays', { timeout: 120_000 }, () => {
+  let hub: FspiopSwitch;
+  let a: Fsp;
+  let b: Fsp;
+  let aKey: KeyObject;
+
+  before(async () => {
+    hub = await startSwitch();
+    a = await startFsp(hub, 'malipoa', { ...AMINA, msisdn: '254711000311' });
+    aKey = createPrivateKey(readFileSync(join(a.dataDir, 'interop-jws-private.pem')));
+    const aPublic = readFileSync(join(a.dataDir, 'interop-jws-public.pem'), 'utf8');
+    b = await startFsp(
+      hub,
+      'malipob',
+      { ...BAKARI, msisdn: '254722000412' },
+      { jwsVerificationKeys: { malipoa: aPublic } },
+    );
+  });
+
+  after(async () => {
+    await closeFsp(a);
+    await closeFsp(b);
+    await hub?.close();
+  });
+
+  test('a correctly signed message replayed after the window is refused with 3100', async () => {
+    const before = await balances(b);
+    const sixMinutesAgo = new Date(Date.now() - 6 * 60_000).toUTCString();
+    const replayed = await post(b, signedIso(aKey, pacs008('100'), sixMinutesAgo));
+    assert.equal(replayed.status, 400);
+    assert.equal(replayed.body.errorInformation.errorCode, '3100');
+    assert.match(replayed.body.errorInformation.errorDescription, /from our clock/);
+    // Dated in the future beyond the window: the same.
+    const ahead = new Date(Date.now() + 6 * 60_000).toUTCString();
+    const future = await post(b, signedIso(aKey, pacs008('100'), ahead));
+    assert.equal(future.body.errorInformation.errorCode, '3100');
+    assert.deepEqual(await balances(b), before);
+  });
+
+  test('a replay given a fresh Date no longer matches its signature (3105)', async () => {
+    const old = signedIso(aKey, pacs008('100'), new Date(Date.now() - 6 * 60_000).toUTCString());
+    const redated = { ...old, headers: { ...old.headers, date: new Date().toUTCString() } };
+    const refused = await post(b, redated);
+    assert.equal(refused.body.errorInformation.errorCode, '3105');
+    assert.match(refused.body.errorInformation.errorDescription, /FSPIOP-Date does not match/);
+    // Other headers the signature covers, changed after signing: the same.
+    const good = signedIso(aKey, pacs008('100'));
+    const rerouted = { ...good, headers: { ...good.headers, 'fspiop-destination': 'malipoc' } };
+    const moved = await post(b, rerouted);
+    assert.equal(moved.body.errorInformation.errorCode, '3105');
+    assert.match(moved.body.errorInformation.errorDescription, /FSPIOP-Destination/);
+  });
+
+  test('a missing Date is 3102, a malformed one 3101, from anyone', async () => {
+    const lookup = (date: string | undefined) =>
+      fetch(`${b.server.url}/parties/MSISDN/${b.customer.msisdn}`, {
+        headers: {
+          ...(date === undefined ? {} : { date }),
+          'fspiop-source': 'malipoc',
+          'fspiop-destination': 'malipob',
+        },
+      }).then(async (r) => ({
+        status: r.status,
+        body: JSON.parse((await r.text()) || '{}') as { errorInformation: { errorCode: string } },
+      }));
+    const missing = await lookup(undefined);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.errorInformation.errorCode, '3102');
+    const malformed = await lookup('yesterday at noon');
+    assert.equal(malformed.body.errorInformation.errorCode, '3101');
+    const fresh = await lookup(new Date().toUTCString());
+    assert.equal(fresh.status, 202);
+  });
+});
+
 async function send(from: Fsp, payer: typeof AMINA, to: string, amountCents: number, id: string) {
   const sent = await admin(from, 'POST', '/admin/interop/transfers', {
     from: payer.msisdn,
@@ -213,9 +288,8 @@ function pacs008(amount: string) {
 }
 
 /** A POST /transfers from malipoa to malipob carrying `document` as is, signed with `key`. */
-function signedIso(key: KeyObject, document: unknown) {
+function signedIso(key: KeyObject, document: unknown, date = new Date().toUTCString()) {
   const text = JSON.stringify(document);
-  const date = new Date().toUTCString();
   const route = { source: 'malipoa', destination: 'malipob' };
   const headers: Record<string, string> = {
     'content-type': ISO_TRANSFERS,

@@ -12,6 +12,9 @@ import { loadConfig } from '../../server/config.ts';
 import type { InteropConfig } from '../index.ts';
 import type { FspiopSwitch } from './switch.ts';
 
+/** What a provider needs of the hub it joins: the in-repo switch, or the Testing Toolkit. */
+export type Hub = Pick<FspiopSwitch, 'url' | 'join' | 'ownParty'>;
+
 export const TOKEN = 'two-fsps-admin-token';
 export const SETTLEMENT = '999000';
 export const ORG_FUNDED_CENTS = 10_000_000;
@@ -39,7 +42,7 @@ export type FspExtra = Pick<
   'transferExpiryMs' | 'iso20022Fsps' | 'jwsVerificationKeys' | 'jwsSigning'
 >;
 
-async function serve(hub: FspiopSwitch, fspId: string, dataDir: string, extra: Fsp['extra']) {
+async function serve(hub: Hub, fspId: string, dataDir: string, extra: Fsp['extra']) {
   const config = loadConfig(
     { dataDir, port: 0 },
     { MALIPO_ADMIN_TOKEN: TOKEN, MALIPO_SMS_ECHO: '0', MALIPO_RISK_MODE: 'enforce' },
@@ -58,13 +61,13 @@ async function serve(hub: FspiopSwitch, fspId: string, dataDir: string, extra: F
 }
 
 /** Stops the server and starts it again on the same data folder (a new port, re-joined). */
-export async function restartFsp(hub: FspiopSwitch, fsp: Fsp): Promise<void> {
+export async function restartFsp(hub: Hub, fsp: Fsp): Promise<void> {
   await fsp.server.close();
   fsp.server = await serve(hub, fsp.fspId, fsp.dataDir, fsp.extra);
 }
 
 export async function startFsp(
-  hub: FspiopSwitch,
+  hub: Hub,
   fspId: string,
   customer: Customer,
   extra: FspExtra = {},
