@@ -86,6 +86,8 @@ async function adminCall(toolkit: RunningToolkit, method: string, path: string, 
  * keeps configuration in its install folder, so the returned function puts the previous settings
  * and rules file back: the validation-only tests that share the install expect its defaults.
  */
+const COUNTERPART_RULES = 'malipo-counterpart.json';
+
 export async function actAsCounterpart(
   toolkit: RunningToolkit,
   callbackUrl: string,
@@ -102,7 +104,9 @@ export async function actAsCounterpart(
     const files = (await adminCall(toolkit, 'GET', `/api/rules/files/${kind}`)) as {
       activeRulesFile: string;
     };
-    active[kind] = files.activeRulesFile;
+    // A run killed before it restored leaves our file active: put the toolkit's default back then.
+    active[kind] =
+      files.activeRulesFile === COUNTERPART_RULES ? 'default.json' : files.activeRulesFile;
   }
   await adminCall(toolkit, 'PUT', '/api/config/user', {
     ...previous,
@@ -112,13 +116,8 @@ export async function actAsCounterpart(
   const activate = (kind: string, fileName: string) =>
     adminCall(toolkit, 'PUT', `/api/rules/files/${kind}`, { type: 'activeRulesFile', fileName });
   for (const kind of kinds) {
-    await adminCall(
-      toolkit,
-      'PUT',
-      `/api/rules/files/${kind}/malipo-counterpart.json`,
-      rules[kind],
-    );
-    await activate(kind, 'malipo-counterpart.json');
+    await adminCall(toolkit, 'PUT', `/api/rules/files/${kind}/${COUNTERPART_RULES}`, rules[kind]);
+    await activate(kind, COUNTERPART_RULES);
   }
   return async () => {
     await adminCall(toolkit, 'PUT', '/api/config/user', previous);
