@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { LedgerClient } from '../journal/client.ts';
 import type { Outbox, OutboxOptions } from '../outbox/index.ts';
-import { openInteropTransit } from '../payments/interop-transit.ts';
 import type { PaymentsService } from '../payments/service.ts';
 import { persistentSecret } from '../secrets/persistent-secret.ts';
 import type { MainMenuItem } from '../ussd/model.ts';
@@ -113,8 +112,8 @@ const EXPIRY_SWEEP_MS = 1_000;
 
 export async function startInterop(deps: InteropDeps): Promise<RunningInterop> {
   const { config, payments } = deps;
-  const currency = payments.context.market.currency.code;
-  const clock = payments.context.deps.clock;
+  const currency = payments.market.currency.code;
+  const clock = { nowMs: () => payments.nowMs() };
   const wire = interopWire(config, deps.dataDir);
   const { courier, outbox } = createCourier({
     wire,
@@ -135,7 +134,7 @@ export async function startInterop(deps: InteropDeps): Promise<RunningInterop> {
     clock,
   });
   await payee.start();
-  await openInteropTransit(payments.context);
+  await payments.openInteropTransit();
   const payer = startPayer(deps, wire, courier, clock, currency);
   await payer.start();
   const settlement = new Settlement({

@@ -13,16 +13,14 @@ import { randomUUID } from 'node:crypto';
 import type { LedgerClient } from '../journal/client.ts';
 import type { JournalRecord } from '../journal/journal.ts';
 import {
-  interopRemainingDailyCents,
+  type Authorization,
+  type InteropPayer,
   interopSmsRecord,
-  reserveForInterop,
-  reserveOrgForInterop,
-  resolveInteropReservation,
+  type Outcome,
+  type PaymentsApi,
   type SmsIntent,
-} from '../payments/interop-transit.ts';
-import type { Authorization, Outcome } from '../payments/model.ts';
+} from '../payments/commands.ts';
 import { refuse } from '../payments/model.ts';
-import type { PaymentsService } from '../payments/service.ts';
 import { type Courier, type FspiopMessage, messageRecord } from './courier.ts';
 import type { HubClient } from './hub-client.ts';
 import { conditionOf } from './ilp.ts';
@@ -34,7 +32,7 @@ export const INTEROP_OUTBOUND_STREAM = 'interop-outbound';
 const LOAD_PAGE = 1000;
 
 export interface PayerDeps {
-  payments: PaymentsService;
+  payments: PaymentsApi;
   ledger: LedgerClient;
   hub: HubClient;
   courier: Courier;
@@ -62,6 +60,11 @@ export interface Quote {
   /** The payee FSP's fee, paid by our customer: transferAmount − amount. */
   feeCents: number;
   transferAmountCents: number;
+  /**
+   * Malipo's own fee (the market's tariff, decision 0027), charged beside the transfer amount;
+   * absent on transfers from before it (read as zero).
+   */
+  malipoFeeCents?: number;
   ilpPacket: string;
   condition: string;
   expirationMs: number;
@@ -185,10 +188,19 @@ export class PayerFsp {
     amountCents: number,
     payerKind: PayerKind = 'customer',
   ): Promise<Found<{ quote: Quote }>> {
+    // Our own fee first: an amount our tariff does not price is not worth asking the payee FSP.
+    const ours = this.deps.payments.interopFee(payerKind, amountCents);
+    if (!ours.ok) return { ok: false, error: errorInformation('validation', ours.message) };
     const quoteId = randomUUID();
     const transactionId = randomUUID();
     const path = `/quotes/${quoteId}`;
-    this.pendingQuotes.set(quoteId, { quoteId, transactionId, payee, amountCents });
+    this.pendingQuotes.set(quoteId, {
+      quoteId,
+      transactionId,
+      payee,
+      amountCents,
+      malipoFeeCents: ours.feeCents,
+    });
     const answer = this.quotes.wait(path, this.deps.answerWaitMs);
     const body = {
       quoteId,
@@ -266,7 +278,6 @@ export class PayerFsp {
     if (command.quote.expirationMs <= nowMs) return refuse('invalid_request', 'the quote expired');
     const transferId = randomUUID();
     this.byRequestKey.set(command.requestKey, transferId);
-    const receipt = await this.deps.payments.context.deps.receipts.issue(nowMs);
     const expirationMs = Math.min(nowMs + this.deps.transferExpiryMs, command.quote.expirationMs);
     const transfer: OutboundTransfer = {
       transferId,
@@ -276,7 +287,6 @@ export class PayerFsp {
       quote: command.quote,
       expirationMs,
       state: 'prepared',
-      receipt,
       preparedMs: nowMs,
       endedMs: null,
       error: null,
@@ -291,43 +301,37 @@ export class PayerFsp {
     return { ok: true, transfer: await this.settled(transfer, command.waitMs) };
   }
 
-  /** The pending transfer from the customer's wallet or the business's utility account. */
+  /**
+   * The pending transfer (and Malipo's fee) from the customer's wallet or the business's
+   * accounts; the payer's canonical id and the receipt come back from payments with it.
+   */
   private reserve(command: SendCommand, transfer: OutboundTransfer, nowMs: number) {
     const timeoutSeconds =
       Math.ceil((transfer.expirationMs - nowMs) / 1000) + LEDGER_MARGIN_SECONDS;
-    const records = () => [
-      eventRecord({ event: 'prepared', transfer }),
-      messageRecord(this.prepareMessage(transfer)),
-    ];
-    const ctx = this.deps.payments.context;
-    const amountCents = command.quote.transferAmountCents;
-    const { transferId } = transfer;
-    const scored = {
-      receipt: transfer.receipt ?? transferId,
-      payee: command.quote.payee.msisdn,
-      payeeFsp: command.quote.payee.fspId,
-      amountCents: command.quote.amountCents,
-      feeCents: command.quote.feeCents,
-    };
-    if (command.auth === 'business')
-      return reserveOrgForInterop(ctx, {
-        shortcode: command.from,
-        transferId,
-        amountCents,
-        timeoutSeconds,
-        scored,
-        records: records(),
-      });
-    return reserveForInterop(ctx, {
-      from: command.from,
-      transferId,
-      amountCents,
-      auth: command.auth,
+    const { quote } = command;
+    const payer: InteropPayer =
+      command.auth === 'business'
+        ? { kind: 'business', shortcode: command.from }
+        : { kind: 'customer', msisdn: command.from, auth: command.auth };
+    return this.deps.payments.reserveInterop({
+      payer,
+      transferId: transfer.transferId,
+      transferAmountCents: quote.transferAmountCents,
+      feeCents: quote.malipoFeeCents ?? 0,
       timeoutSeconds,
-      scored,
-      records: (msisdn) => {
-        transfer.payer = msisdn;
-        return records();
+      scored: {
+        payee: quote.payee.msisdn,
+        payeeFsp: quote.payee.fspId,
+        amountCents: quote.amountCents,
+        feeCents: quote.feeCents + (quote.malipoFeeCents ?? 0),
+      },
+      records: ({ payer: canonical, receipt }) => {
+        transfer.payer = canonical;
+        transfer.receipt = receipt;
+        return [
+          eventRecord({ event: 'prepared', transfer }),
+          messageRecord(this.prepareMessage(transfer)),
+        ];
       },
     });
   }
@@ -389,10 +393,11 @@ export class PayerFsp {
       fulfilment: callback.fulfilment,
       atMs,
     };
-    const how = await resolveInteropReservation(this.deps.payments.context, transferId, 'post', [
-      eventRecord(event),
-      ...(await this.sentSms(transfer, atMs)),
-    ]);
+    const how = await this.deps.payments.resolveInterop({
+      transferId,
+      how: 'post',
+      records: [eventRecord(event), ...(await this.sentSms(transfer, atMs))],
+    });
     if (how === 'done') this.apply(event);
     else if (how === 'expired') await this.recordExpired(transfer);
     return null;
@@ -412,12 +417,11 @@ export class PayerFsp {
       error,
       atMs: this.deps.clock.nowMs(),
     };
-    const how = await resolveInteropReservation(
-      this.deps.payments.context,
-      transfer.transferId,
-      'void',
-      [eventRecord(event), ...this.returnedSms(transfer, event.atMs)],
-    );
+    const how = await this.deps.payments.resolveInterop({
+      transferId: transfer.transferId,
+      how: 'void',
+      records: [eventRecord(event), ...this.returnedSms(transfer, event.atMs)],
+    });
     if (how === 'done') this.apply(event);
     else if (how === 'expired') await this.recordExpired(transfer);
     return null;
@@ -445,11 +449,7 @@ export class PayerFsp {
    */
   private async sentSms(transfer: OutboundTransfer, atMs: number): Promise<JournalRecord[]> {
     if (transfer.payerKind !== 'customer') return [];
-    const remainingCents = await interopRemainingDailyCents(
-      this.deps.payments.context,
-      transfer.payer,
-      atMs,
-    );
+    const remainingCents = await this.deps.payments.remainingDailyCents(transfer.payer, atMs);
     const { quote } = transfer;
     return [
       this.smsOf(transfer, {
@@ -460,7 +460,8 @@ export class PayerFsp {
         name: quote.payee.name,
         phone: quote.payee.msisdn,
         provider: quote.payee.fspId,
-        costCents: quote.feeCents,
+        // Both fees: the payee FSP's and ours.
+        costCents: quote.feeCents + (quote.malipoFeeCents ?? 0),
         remainingCents,
         balanceCents: 0,
       }),
@@ -475,7 +476,8 @@ export class PayerFsp {
         type: 'interop_returned',
         timestampMs: atMs,
         receipt: transfer.receipt ?? transfer.transferId,
-        amountCents: transfer.quote.transferAmountCents,
+        // Everything reserved comes back: the transfer amount and our fee.
+        amountCents: transfer.quote.transferAmountCents + (transfer.quote.malipoFeeCents ?? 0),
         name: transfer.quote.payee.name,
         balanceCents: 0,
       }),
