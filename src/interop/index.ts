@@ -4,6 +4,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { OtherNetworksB2c } from '../daraja/platform/other-networks.ts';
 import type { LedgerClient } from '../journal/client.ts';
 import type { Outbox, OutboxOptions } from '../outbox/index.ts';
 import type { PaymentsService } from '../payments/service.ts';
@@ -11,6 +12,7 @@ import { persistentSecret } from '../secrets/persistent-secret.ts';
 import type { MainMenuItem } from '../ussd/model.ts';
 import { registerInteropAdminRoutes } from './admin.ts';
 import { createCourier, FSPIOP_OUTBOX_STATE_FILE } from './courier.ts';
+import { otherNetworksB2c } from './daraja-b2c.ts';
 import { HubClient } from './hub-client.ts';
 import { signingKey, verificationKeyPems } from './jws.ts';
 import { PayeeFsp } from './payee.ts';
@@ -103,6 +105,8 @@ export interface RunningInterop {
   outbox: Outbox;
   /** "Send to other networks" on the USSD main menu. */
   menuItem: MainMenuItem;
+  /** Daraja B2C to a customer of another provider, through the payer (decision 0027). */
+  otherNetworksB2c: OtherNetworksB2c;
   close(): Promise<void>;
 }
 
@@ -167,6 +171,7 @@ export async function startInterop(deps: InteropDeps): Promise<RunningInterop> {
     settlement,
     outbox,
     menuItem,
+    otherNetworksB2c: otherNetworksB2c(payer),
     async close() {
       clearInterval(sweep);
       await outbox.stop();

@@ -81,7 +81,20 @@ export interface SendCommand {
   auth: Authorization | 'business';
   requestKey: string;
   waitMs: number;
+  /** The caller's records, committed with the reservation (e.g. a Daraja request's acceptance). */
+  prepared?: JournalRecord[];
+  /**
+   * The caller's records for the transfer's end, committed with its post or void (a Daraja B2C's
+   * result callback), so they are written exactly once, whatever callbacks repeat. Kept in memory:
+   * after a restart the caller asks again with the same request key (see `send`).
+   */
+  onEnd?: EndRecords;
+  /** Told once `onEnd`'s records are committed (e.g. to wake the deliverer of a callback). */
+  onEndCommitted?: () => void;
 }
+
+/** Builds the records committed with a transfer's resolution, given its final state. */
+export type EndRecords = (transfer: OutboundTransfer) => JournalRecord[];
 
 export interface OutboundTransfer {
   transferId: string;
@@ -125,6 +138,8 @@ export class PayerFsp {
     Omit<Quote, 'feeCents' | 'transferAmountCents' | 'ilpPacket' | 'condition' | 'expirationMs'>
   >();
   private readonly lookupCache = new Map<string, { atMs: number; party: Party }>();
+  /** By request key: what the sender commits with the transfer's end (see SendCommand.onEnd). */
+  private readonly endRecords = new Map<string, { build: EndRecords; committed?: () => void }>();
 
   constructor(private readonly deps: PayerDeps) {}
 
@@ -149,6 +164,16 @@ export class PayerFsp {
     transfer.endedMs = event.atMs;
     transfer.error = event.event === 'aborted' ? event.error : null;
     this.ended.settle(transfer.transferId, transfer);
+  }
+
+  /** The transfer a request key started, if any. */
+  transferOf(requestKey: string): OutboundTransfer | undefined {
+    const id = this.byRequestKey.get(requestKey);
+    return id === undefined ? undefined : this.transfers.get(id);
+  }
+
+  nowMs(): number {
+    return this.deps.clock.nowMs();
   }
 
   // ---- Lookup --------------------------------------------------------------------------------
@@ -272,6 +297,12 @@ export class PayerFsp {
     if (known !== undefined) {
       const transfer = this.transfers.get(known);
       if (transfer === undefined) return refuse('duplicate_request', 'already being sent');
+      // A sender asking again (after a restart) takes over the end's records if still open.
+      if (command.onEnd !== undefined && transfer.state === 'prepared')
+        this.endRecords.set(command.requestKey, {
+          build: command.onEnd,
+          committed: command.onEndCommitted,
+        });
       return { ok: true, transfer: await this.settled(transfer, command.waitMs) };
     }
     const nowMs = this.deps.clock.nowMs();
@@ -291,9 +322,16 @@ export class PayerFsp {
       endedMs: null,
       error: null,
     };
+    // Before the reservation: a fulfilment may arrive before `reserve` returns.
+    if (command.onEnd !== undefined)
+      this.endRecords.set(command.requestKey, {
+        build: command.onEnd,
+        committed: command.onEndCommitted,
+      });
     const reserved = await this.reserve(command, transfer, nowMs);
     if (!reserved.ok) {
       this.byRequestKey.delete(command.requestKey);
+      this.endRecords.delete(command.requestKey);
       return reserved;
     }
     this.apply({ event: 'prepared', transfer });
@@ -331,6 +369,7 @@ export class PayerFsp {
         return [
           eventRecord({ event: 'prepared', transfer }),
           messageRecord(this.prepareMessage(transfer)),
+          ...(command.prepared ?? []),
         ];
       },
     });
@@ -396,9 +435,13 @@ export class PayerFsp {
     const how = await this.deps.payments.resolveInterop({
       transferId,
       how: 'post',
-      records: [eventRecord(event), ...(await this.sentSms(transfer, atMs))],
+      records: [
+        eventRecord(event),
+        ...(await this.sentSms(transfer, atMs)),
+        ...this.endOf(transfer, { state: 'committed', endedMs: atMs, error: null }),
+      ],
     });
-    if (how === 'done') this.apply(event);
+    if (how === 'done') this.applyEnd(transfer, event);
     else if (how === 'expired') await this.recordExpired(transfer);
     return null;
   }
@@ -420,9 +463,13 @@ export class PayerFsp {
     const how = await this.deps.payments.resolveInterop({
       transferId: transfer.transferId,
       how: 'void',
-      records: [eventRecord(event), ...this.returnedSms(transfer, event.atMs)],
+      records: [
+        eventRecord(event),
+        ...this.returnedSms(transfer, event.atMs),
+        ...this.endOf(transfer, { state: 'aborted', endedMs: event.atMs, error }),
+      ],
     });
-    if (how === 'done') this.apply(event);
+    if (how === 'done') this.applyEnd(transfer, event);
     else if (how === 'expired') await this.recordExpired(transfer);
     return null;
   }
@@ -439,8 +486,26 @@ export class PayerFsp {
     await this.deps.ledger.appendRecords([
       eventRecord(event),
       ...this.returnedSms(transfer, event.atMs),
+      ...this.endOf(transfer, { state: 'aborted', endedMs: event.atMs, error: event.error }),
     ]);
+    this.applyEnd(transfer, event);
+  }
+
+  /** The sender's records for this end, built on the transfer as it will be once committed. */
+  private endOf(
+    transfer: OutboundTransfer,
+    end: Pick<OutboundTransfer, 'state' | 'endedMs' | 'error'>,
+  ): JournalRecord[] {
+    const sender = this.endRecords.get(transfer.requestKey);
+    return sender === undefined ? [] : sender.build({ ...transfer, ...end });
+  }
+
+  /** Applies a committed end; its records were written, so the sender's builder is done. */
+  private applyEnd(transfer: OutboundTransfer, event: OutboundEvent): void {
+    const sender = this.endRecords.get(transfer.requestKey);
+    this.endRecords.delete(transfer.requestKey);
     this.apply(event);
+    sender?.committed?.();
   }
 
   /**
