@@ -95,6 +95,7 @@ export interface SendCommand {
 
 /** Builds the records committed with a transfer's resolution, given its final state. */
 export type EndRecords = (transfer: OutboundTransfer) => JournalRecord[];
+type EndSender = { build: EndRecords; committed?: () => void };
 
 export interface OutboundTransfer {
   transferId: string;
@@ -139,7 +140,9 @@ export class PayerFsp {
   >();
   private readonly lookupCache = new Map<string, { atMs: number; party: Party }>();
   /** By request key: what the sender commits with the transfer's end (see SendCommand.onEnd). */
-  private readonly endRecords = new Map<string, { build: EndRecords; committed?: () => void }>();
+  private readonly endRecords = new Map<string, EndSender>();
+  /** By transfer id: the sender whose records went into the end being committed. */
+  private readonly built = new Map<string, EndSender>();
 
   constructor(private readonly deps: PayerDeps) {}
 
@@ -441,8 +444,12 @@ export class PayerFsp {
         ...this.endOf(transfer, { state: 'committed', endedMs: atMs, error: null }),
       ],
     });
-    if (how === 'done') this.applyEnd(transfer, event);
-    else if (how === 'expired') await this.recordExpired(transfer);
+    if (how === 'done') await this.applyEnd(transfer, event);
+    else {
+      // Not committed by us: the records built for it were not written.
+      this.built.delete(transfer.transferId);
+      if (how === 'expired') await this.recordExpired(transfer);
+    }
     return null;
   }
 
@@ -469,8 +476,12 @@ export class PayerFsp {
         ...this.endOf(transfer, { state: 'aborted', endedMs: event.atMs, error }),
       ],
     });
-    if (how === 'done') this.applyEnd(transfer, event);
-    else if (how === 'expired') await this.recordExpired(transfer);
+    if (how === 'done') await this.applyEnd(transfer, event);
+    else {
+      // Not committed by us: the records built for it were not written.
+      this.built.delete(transfer.transferId);
+      if (how === 'expired') await this.recordExpired(transfer);
+    }
     return null;
   }
 
@@ -488,7 +499,7 @@ export class PayerFsp {
       ...this.returnedSms(transfer, event.atMs),
       ...this.endOf(transfer, { state: 'aborted', endedMs: event.atMs, error: event.error }),
     ]);
-    this.applyEnd(transfer, event);
+    await this.applyEnd(transfer, event);
   }
 
   /** The sender's records for this end, built on the transfer as it will be once committed. */
@@ -497,15 +508,26 @@ export class PayerFsp {
     end: Pick<OutboundTransfer, 'state' | 'endedMs' | 'error'>,
   ): JournalRecord[] {
     const sender = this.endRecords.get(transfer.requestKey);
-    return sender === undefined ? [] : sender.build({ ...transfer, ...end });
+    if (sender === undefined) return [];
+    this.built.set(transfer.transferId, sender);
+    return sender.build({ ...transfer, ...end });
   }
 
-  /** Applies a committed end; its records were written, so the sender's builder is done. */
-  private applyEnd(transfer: OutboundTransfer, event: OutboundEvent): void {
-    const sender = this.endRecords.get(transfer.requestKey);
+  /**
+   * Applies a committed end. A sender that registered while the end was being committed (a
+   * restart re-running its request) missed that commit: its records are written now, once, since
+   * the transfer has ended and nobody registers again.
+   */
+  private async applyEnd(transfer: OutboundTransfer, event: OutboundEvent): Promise<void> {
+    const used = this.built.get(transfer.transferId);
+    this.built.delete(transfer.transferId);
+    const current = this.endRecords.get(transfer.requestKey);
     this.endRecords.delete(transfer.requestKey);
     this.apply(event);
-    sender?.committed?.();
+    if (current !== undefined && current !== used)
+      await this.deps.ledger.appendRecords(current.build(transfer));
+    used?.committed?.();
+    if (current !== used) current?.committed?.();
   }
 
   /**
