@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CALLBACK_STREAM } from '../daraja/platform/model.ts';
+import { OTHER_NETWORK_RESULTS } from '../daraja/platform/other-networks.ts';
+import { resultForCode } from '../daraja/platform/result-codes.ts';
 import {
   accessToken,
   darajaCall,
@@ -16,6 +18,7 @@ import {
 } from '../daraja/platform/testing/harness.ts';
 import { encryptInitiatorPassword } from '../daraja/security-credential.ts';
 import { orgAccountId } from '../payments/accounts.ts';
+import { buildOpenApiDocument } from '../portal/openapi.ts';
 import { contentTypeOf } from './model.ts';
 import { closeFsp, type Fsp, restartFsp, startFsp, transit, walletCents } from './testing/pair.ts';
 import { type FspiopSwitch, startSwitch } from './testing/switch.ts';
@@ -271,4 +274,13 @@ describe('Daraja B2C to a customer of another provider', () => {
     }
     assert.equal(await utilityCents(), utilityBefore);
   });
+});
+
+test('the portal documents each result a B2C to another network can end in', () => {
+  // An unknown number answers as a local B2C to an unknown number does.
+  assert.deepEqual(OTHER_NETWORK_RESULTS.party_not_found, resultForCode('b2c', 'unknown_customer'));
+  const notes = JSON.stringify(buildOpenApiDocument()['x-malipo-notes']);
+  assert.ok(notes.includes('B2C to a customer of another provider'));
+  for (const spec of Object.values(OTHER_NETWORK_RESULTS))
+    assert.ok(notes.includes(`${spec.code} \\"${spec.desc}\\"`), spec.desc);
 });

@@ -50,8 +50,12 @@ import {
   type PlatformEvent,
   type RequestEvent,
 } from './model.ts';
-import type { OtherNetworkEnd, OtherNetworksB2c } from './other-networks.ts';
-import { type ResultContext, resultForCode, resultForRefusal } from './result-codes.ts';
+import {
+  OTHER_NETWORK_RESULTS,
+  type OtherNetworkEnd,
+  type OtherNetworksB2c,
+} from './other-networks.ts';
+import { type ResultContext, resultForRefusal } from './result-codes.ts';
 import { PlatformState, requestRecord } from './state.ts';
 import type { BackgroundTasks } from './tasks.ts';
 
@@ -415,17 +419,7 @@ export class InitiatorApis {
 
   /** The business's result for a transfer to another network, as for a local B2C. */
   #otherNetworkRecords(request: AcceptedRequest, end: OtherNetworkEnd): JournalRecord[] {
-    if (!end.ok) {
-      const result =
-        end.failure === 'party_not_found'
-          ? resultForCode('b2c', 'unknown_customer')
-          : end.failure === 'expired'
-            ? RESULT_CODES.transactionExpired
-            : end.failure === 'payee_refused'
-              ? RESULT_CODES.creditPartyInvalidState
-              : RESULT_CODES.systemBusy;
-      return this.#failureRecords(request, result, end.atMs);
-    }
+    if (!end.ok) return this.#failureRecords(request, OTHER_NETWORK_RESULTS[end.failure], end.atMs);
     const refs = this.deps.payments.orgAccountRefs(String(request.command.shortcode));
     const detail: ResultDetail = {
       type: 'b2c',

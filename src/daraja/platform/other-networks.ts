@@ -5,6 +5,7 @@
 
 import type { JournalRecord } from '../../journal/journal.ts';
 import type { Refusal } from '../../payments/model.ts';
+import { RESULT_CODES, type ResultCodeSpec } from '../errors.ts';
 
 /** Why a transfer to another network did not complete, in the scheme's terms. */
 export type OtherNetworkFailure =
@@ -16,6 +17,18 @@ export type OtherNetworkFailure =
   | 'expired'
   /** The hub or the payee FSP could not be reached, or answered with another error. */
   | 'scheme_unavailable';
+
+/**
+ * The business's failure result for each: an unknown number as a local B2C to an unknown number
+ * answers; a refusal as a credit party that cannot take the money; a time-out as an expired
+ * transaction; anything else as busy, which a partner retries.
+ */
+export const OTHER_NETWORK_RESULTS: Readonly<Record<OtherNetworkFailure, ResultCodeSpec>> = {
+  party_not_found: RESULT_CODES.operatorDoesNotExist,
+  payee_refused: RESULT_CODES.creditPartyInvalidState,
+  expired: RESULT_CODES.transactionExpired,
+  scheme_unavailable: RESULT_CODES.systemBusy,
+};
 
 export type OtherNetworkEnd =
   | {
