@@ -1,7 +1,7 @@
 // The payer side's remaining FSPIOP answers, each moving no money or giving it all back: a quote
 // the payee FSP rejects (5103, below its B2C tariff), an amount our own tariff does not price
-// (3100, before anything is asked of the scheme), a payee FSP that reports the transfer ABORTED (5100, the
-// reservation and Malipo's fee voided), and a frozen payee (5400 from the payee FSP's quote).
+// (3100, before anything is asked of the scheme), a payee FSP that reports the transfer ABORTED
+// (5100, the reservation and Malipo's fee voided), and a frozen payee (5400 from its quote).
 // Two real Malipo servers through the in-repo switch (src/interop/testing/pair.ts).
 
 import assert from 'node:assert/strict';
