@@ -144,6 +144,7 @@ describe("Malipo's fee on a send to another network", () => {
     assert.ok(row !== undefined, JSON.stringify(statement.rows.slice(-3)));
     assert.equal(row.withdrawnCents, transferAmount);
     assert.equal(row.chargesCents, 1300);
+    assert.equal(row.description, 'send money to OTHER NETWORK');
     assert.equal(row.balanceCents, await walletCents(a));
 
     const sms = (await interopSms()).slice(smsBefore);

@@ -246,7 +246,10 @@ function describe(ctx: PaymentsContext, row: StatementRow): string {
           ? (ctx.registry.agents.get(id)?.name ?? id)
           : kind === 'overdraft'
             ? 'OVERDRAFT'
-            : kind.toUpperCase();
+            : // The interop transit account: the payee is another provider's customer.
+              kind === 'interop'
+              ? 'OTHER NETWORK'
+              : kind.toUpperCase();
   const verb = row.withdrawnCents > row.paidInCents ? 'to' : 'from';
   return `${type} ${verb} ${name}`.trim() + note;
 }
