@@ -176,6 +176,9 @@ function view(transfer: OutboundTransfer) {
     amountCents: quote.amountCents,
     feeCents: quote.feeCents,
     transferAmountCents: quote.transferAmountCents,
+    /** Malipo's own fee, charged beside the transfer amount (decision 0027). */
+    malipoFeeCents: quote.malipoFeeCents ?? 0,
+    receipt: transfer.receipt ?? null,
     error: transfer.error,
   };
 }

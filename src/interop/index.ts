@@ -4,14 +4,15 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { OtherNetworksB2c } from '../daraja/platform/other-networks.ts';
 import type { LedgerClient } from '../journal/client.ts';
 import type { Outbox, OutboxOptions } from '../outbox/index.ts';
-import { openInteropTransit } from '../payments/interop-transit.ts';
 import type { PaymentsService } from '../payments/service.ts';
 import { persistentSecret } from '../secrets/persistent-secret.ts';
 import type { MainMenuItem } from '../ussd/model.ts';
 import { registerInteropAdminRoutes } from './admin.ts';
 import { createCourier, FSPIOP_OUTBOX_STATE_FILE } from './courier.ts';
+import { otherNetworksB2c } from './daraja-b2c.ts';
 import { HubClient } from './hub-client.ts';
 import { signingKey, verificationKeyPems } from './jws.ts';
 import { PayeeFsp } from './payee.ts';
@@ -104,6 +105,8 @@ export interface RunningInterop {
   outbox: Outbox;
   /** "Send to other networks" on the USSD main menu. */
   menuItem: MainMenuItem;
+  /** Daraja B2C to a customer of another provider, through the payer (decision 0027). */
+  otherNetworksB2c: OtherNetworksB2c;
   close(): Promise<void>;
 }
 
@@ -113,8 +116,8 @@ const EXPIRY_SWEEP_MS = 1_000;
 
 export async function startInterop(deps: InteropDeps): Promise<RunningInterop> {
   const { config, payments } = deps;
-  const currency = payments.context.market.currency.code;
-  const clock = payments.context.deps.clock;
+  const currency = payments.market.currency.code;
+  const clock = { nowMs: () => payments.nowMs() };
   const wire = interopWire(config, deps.dataDir);
   const { courier, outbox } = createCourier({
     wire,
@@ -135,7 +138,7 @@ export async function startInterop(deps: InteropDeps): Promise<RunningInterop> {
     clock,
   });
   await payee.start();
-  await openInteropTransit(payments.context);
+  await payments.openInteropTransit();
   const payer = startPayer(deps, wire, courier, clock, currency);
   await payer.start();
   const settlement = new Settlement({
@@ -168,6 +171,7 @@ export async function startInterop(deps: InteropDeps): Promise<RunningInterop> {
     settlement,
     outbox,
     menuItem,
+    otherNetworksB2c: otherNetworksB2c(payer),
     async close() {
       clearInterval(sweep);
       await outbox.stop();

@@ -13,16 +13,14 @@ import { randomUUID } from 'node:crypto';
 import type { LedgerClient } from '../journal/client.ts';
 import type { JournalRecord } from '../journal/journal.ts';
 import {
-  interopRemainingDailyCents,
+  type Authorization,
+  type InteropPayer,
   interopSmsRecord,
-  reserveForInterop,
-  reserveOrgForInterop,
-  resolveInteropReservation,
+  type Outcome,
+  type PaymentsApi,
   type SmsIntent,
-} from '../payments/interop-transit.ts';
-import type { Authorization, Outcome } from '../payments/model.ts';
+} from '../payments/commands.ts';
 import { refuse } from '../payments/model.ts';
-import type { PaymentsService } from '../payments/service.ts';
 import { type Courier, type FspiopMessage, messageRecord } from './courier.ts';
 import type { HubClient } from './hub-client.ts';
 import { conditionOf } from './ilp.ts';
@@ -34,7 +32,7 @@ export const INTEROP_OUTBOUND_STREAM = 'interop-outbound';
 const LOAD_PAGE = 1000;
 
 export interface PayerDeps {
-  payments: PaymentsService;
+  payments: PaymentsApi;
   ledger: LedgerClient;
   hub: HubClient;
   courier: Courier;
@@ -62,6 +60,11 @@ export interface Quote {
   /** The payee FSP's fee, paid by our customer: transferAmount − amount. */
   feeCents: number;
   transferAmountCents: number;
+  /**
+   * Malipo's own fee (the market's tariff, decision 0027), charged beside the transfer amount;
+   * absent on transfers from before it (read as zero).
+   */
+  malipoFeeCents?: number;
   ilpPacket: string;
   condition: string;
   expirationMs: number;
@@ -78,7 +81,21 @@ export interface SendCommand {
   auth: Authorization | 'business';
   requestKey: string;
   waitMs: number;
+  /** The caller's records, committed with the reservation (e.g. a Daraja request's acceptance). */
+  prepared?: JournalRecord[];
+  /**
+   * The caller's records for the transfer's end, committed with its post or void (a Daraja B2C's
+   * result callback), so they are written exactly once, whatever callbacks repeat. Kept in memory:
+   * after a restart the caller asks again with the same request key (see `send`).
+   */
+  onEnd?: EndRecords;
+  /** Told once `onEnd`'s records are committed (e.g. to wake the deliverer of a callback). */
+  onEndCommitted?: () => void;
 }
+
+/** Builds the records committed with a transfer's resolution, given its final state. */
+export type EndRecords = (transfer: OutboundTransfer) => JournalRecord[];
+type EndSender = { build: EndRecords; committed?: () => void };
 
 export interface OutboundTransfer {
   transferId: string;
@@ -122,6 +139,10 @@ export class PayerFsp {
     Omit<Quote, 'feeCents' | 'transferAmountCents' | 'ilpPacket' | 'condition' | 'expirationMs'>
   >();
   private readonly lookupCache = new Map<string, { atMs: number; party: Party }>();
+  /** By request key: what the sender commits with the transfer's end (see SendCommand.onEnd). */
+  private readonly endRecords = new Map<string, EndSender>();
+  /** By transfer id: the sender whose records went into the end being committed. */
+  private readonly built = new Map<string, EndSender>();
 
   constructor(private readonly deps: PayerDeps) {}
 
@@ -146,6 +167,16 @@ export class PayerFsp {
     transfer.endedMs = event.atMs;
     transfer.error = event.event === 'aborted' ? event.error : null;
     this.ended.settle(transfer.transferId, transfer);
+  }
+
+  /** The transfer a request key started, if any. */
+  transferOf(requestKey: string): OutboundTransfer | undefined {
+    const id = this.byRequestKey.get(requestKey);
+    return id === undefined ? undefined : this.transfers.get(id);
+  }
+
+  nowMs(): number {
+    return this.deps.clock.nowMs();
   }
 
   // ---- Lookup --------------------------------------------------------------------------------
@@ -185,10 +216,19 @@ export class PayerFsp {
     amountCents: number,
     payerKind: PayerKind = 'customer',
   ): Promise<Found<{ quote: Quote }>> {
+    // Our own fee first: an amount our tariff does not price is not worth asking the payee FSP.
+    const ours = this.deps.payments.interopFee(payerKind, amountCents);
+    if (!ours.ok) return { ok: false, error: errorInformation('validation', ours.message) };
     const quoteId = randomUUID();
     const transactionId = randomUUID();
     const path = `/quotes/${quoteId}`;
-    this.pendingQuotes.set(quoteId, { quoteId, transactionId, payee, amountCents });
+    this.pendingQuotes.set(quoteId, {
+      quoteId,
+      transactionId,
+      payee,
+      amountCents,
+      malipoFeeCents: ours.feeCents,
+    });
     const answer = this.quotes.wait(path, this.deps.answerWaitMs);
     const body = {
       quoteId,
@@ -260,13 +300,18 @@ export class PayerFsp {
     if (known !== undefined) {
       const transfer = this.transfers.get(known);
       if (transfer === undefined) return refuse('duplicate_request', 'already being sent');
+      // A sender asking again (after a restart) takes over the end's records if still open.
+      if (command.onEnd !== undefined && transfer.state === 'prepared')
+        this.endRecords.set(command.requestKey, {
+          build: command.onEnd,
+          committed: command.onEndCommitted,
+        });
       return { ok: true, transfer: await this.settled(transfer, command.waitMs) };
     }
     const nowMs = this.deps.clock.nowMs();
     if (command.quote.expirationMs <= nowMs) return refuse('invalid_request', 'the quote expired');
     const transferId = randomUUID();
     this.byRequestKey.set(command.requestKey, transferId);
-    const receipt = await this.deps.payments.context.deps.receipts.issue(nowMs);
     const expirationMs = Math.min(nowMs + this.deps.transferExpiryMs, command.quote.expirationMs);
     const transfer: OutboundTransfer = {
       transferId,
@@ -276,14 +321,20 @@ export class PayerFsp {
       quote: command.quote,
       expirationMs,
       state: 'prepared',
-      receipt,
       preparedMs: nowMs,
       endedMs: null,
       error: null,
     };
+    // Before the reservation: a fulfilment may arrive before `reserve` returns.
+    if (command.onEnd !== undefined)
+      this.endRecords.set(command.requestKey, {
+        build: command.onEnd,
+        committed: command.onEndCommitted,
+      });
     const reserved = await this.reserve(command, transfer, nowMs);
     if (!reserved.ok) {
       this.byRequestKey.delete(command.requestKey);
+      this.endRecords.delete(command.requestKey);
       return reserved;
     }
     this.apply({ event: 'prepared', transfer });
@@ -291,43 +342,38 @@ export class PayerFsp {
     return { ok: true, transfer: await this.settled(transfer, command.waitMs) };
   }
 
-  /** The pending transfer from the customer's wallet or the business's utility account. */
+  /**
+   * The pending transfer (and Malipo's fee) from the customer's wallet or the business's
+   * accounts; the payer's canonical id and the receipt come back from payments with it.
+   */
   private reserve(command: SendCommand, transfer: OutboundTransfer, nowMs: number) {
     const timeoutSeconds =
       Math.ceil((transfer.expirationMs - nowMs) / 1000) + LEDGER_MARGIN_SECONDS;
-    const records = () => [
-      eventRecord({ event: 'prepared', transfer }),
-      messageRecord(this.prepareMessage(transfer)),
-    ];
-    const ctx = this.deps.payments.context;
-    const amountCents = command.quote.transferAmountCents;
-    const { transferId } = transfer;
-    const scored = {
-      receipt: transfer.receipt ?? transferId,
-      payee: command.quote.payee.msisdn,
-      payeeFsp: command.quote.payee.fspId,
-      amountCents: command.quote.amountCents,
-      feeCents: command.quote.feeCents,
-    };
-    if (command.auth === 'business')
-      return reserveOrgForInterop(ctx, {
-        shortcode: command.from,
-        transferId,
-        amountCents,
-        timeoutSeconds,
-        scored,
-        records: records(),
-      });
-    return reserveForInterop(ctx, {
-      from: command.from,
-      transferId,
-      amountCents,
-      auth: command.auth,
+    const { quote } = command;
+    const payer: InteropPayer =
+      command.auth === 'business'
+        ? { kind: 'business', shortcode: command.from }
+        : { kind: 'customer', msisdn: command.from, auth: command.auth };
+    return this.deps.payments.reserveInterop({
+      payer,
+      transferId: transfer.transferId,
+      transferAmountCents: quote.transferAmountCents,
+      feeCents: quote.malipoFeeCents ?? 0,
       timeoutSeconds,
-      scored,
-      records: (msisdn) => {
-        transfer.payer = msisdn;
-        return records();
+      scored: {
+        payee: quote.payee.msisdn,
+        payeeFsp: quote.payee.fspId,
+        amountCents: quote.amountCents,
+        feeCents: quote.feeCents + (quote.malipoFeeCents ?? 0),
+      },
+      records: ({ payer: canonical, receipt }) => {
+        transfer.payer = canonical;
+        transfer.receipt = receipt;
+        return [
+          eventRecord({ event: 'prepared', transfer }),
+          messageRecord(this.prepareMessage(transfer)),
+          ...(command.prepared ?? []),
+        ];
       },
     });
   }
@@ -389,12 +435,21 @@ export class PayerFsp {
       fulfilment: callback.fulfilment,
       atMs,
     };
-    const how = await resolveInteropReservation(this.deps.payments.context, transferId, 'post', [
-      eventRecord(event),
-      ...(await this.sentSms(transfer, atMs)),
-    ]);
-    if (how === 'done') this.apply(event);
-    else if (how === 'expired') await this.recordExpired(transfer);
+    const how = await this.deps.payments.resolveInterop({
+      transferId,
+      how: 'post',
+      records: [
+        eventRecord(event),
+        ...(await this.sentSms(transfer, atMs)),
+        ...this.endOf(transfer, { state: 'committed', endedMs: atMs, error: null }),
+      ],
+    });
+    if (how === 'done') await this.applyEnd(transfer, event);
+    else {
+      // Not committed by us: the records built for it were not written.
+      this.built.delete(transfer.transferId);
+      if (how === 'expired') await this.recordExpired(transfer);
+    }
     return null;
   }
 
@@ -412,14 +467,21 @@ export class PayerFsp {
       error,
       atMs: this.deps.clock.nowMs(),
     };
-    const how = await resolveInteropReservation(
-      this.deps.payments.context,
-      transfer.transferId,
-      'void',
-      [eventRecord(event), ...this.returnedSms(transfer, event.atMs)],
-    );
-    if (how === 'done') this.apply(event);
-    else if (how === 'expired') await this.recordExpired(transfer);
+    const how = await this.deps.payments.resolveInterop({
+      transferId: transfer.transferId,
+      how: 'void',
+      records: [
+        eventRecord(event),
+        ...this.returnedSms(transfer, event.atMs),
+        ...this.endOf(transfer, { state: 'aborted', endedMs: event.atMs, error }),
+      ],
+    });
+    if (how === 'done') await this.applyEnd(transfer, event);
+    else {
+      // Not committed by us: the records built for it were not written.
+      this.built.delete(transfer.transferId);
+      if (how === 'expired') await this.recordExpired(transfer);
+    }
     return null;
   }
 
@@ -435,8 +497,37 @@ export class PayerFsp {
     await this.deps.ledger.appendRecords([
       eventRecord(event),
       ...this.returnedSms(transfer, event.atMs),
+      ...this.endOf(transfer, { state: 'aborted', endedMs: event.atMs, error: event.error }),
     ]);
+    await this.applyEnd(transfer, event);
+  }
+
+  /** The sender's records for this end, built on the transfer as it will be once committed. */
+  private endOf(
+    transfer: OutboundTransfer,
+    end: Pick<OutboundTransfer, 'state' | 'endedMs' | 'error'>,
+  ): JournalRecord[] {
+    const sender = this.endRecords.get(transfer.requestKey);
+    if (sender === undefined) return [];
+    this.built.set(transfer.transferId, sender);
+    return sender.build({ ...transfer, ...end });
+  }
+
+  /**
+   * Applies a committed end. A sender that registered while the end was being committed (a
+   * restart re-running its request) missed that commit: its records are written now, once, since
+   * the transfer has ended and nobody registers again.
+   */
+  private async applyEnd(transfer: OutboundTransfer, event: OutboundEvent): Promise<void> {
+    const used = this.built.get(transfer.transferId);
+    this.built.delete(transfer.transferId);
+    const current = this.endRecords.get(transfer.requestKey);
+    this.endRecords.delete(transfer.requestKey);
     this.apply(event);
+    if (current !== undefined && current !== used)
+      await this.deps.ledger.appendRecords(current.build(transfer));
+    used?.committed?.();
+    if (current !== used) current?.committed?.();
   }
 
   /**
@@ -445,11 +536,7 @@ export class PayerFsp {
    */
   private async sentSms(transfer: OutboundTransfer, atMs: number): Promise<JournalRecord[]> {
     if (transfer.payerKind !== 'customer') return [];
-    const remainingCents = await interopRemainingDailyCents(
-      this.deps.payments.context,
-      transfer.payer,
-      atMs,
-    );
+    const remainingCents = await this.deps.payments.remainingDailyCents(transfer.payer, atMs);
     const { quote } = transfer;
     return [
       this.smsOf(transfer, {
@@ -460,7 +547,8 @@ export class PayerFsp {
         name: quote.payee.name,
         phone: quote.payee.msisdn,
         provider: quote.payee.fspId,
-        costCents: quote.feeCents,
+        // Both fees: the payee FSP's and ours.
+        costCents: quote.feeCents + (quote.malipoFeeCents ?? 0),
         remainingCents,
         balanceCents: 0,
       }),
@@ -475,7 +563,8 @@ export class PayerFsp {
         type: 'interop_returned',
         timestampMs: atMs,
         receipt: transfer.receipt ?? transfer.transferId,
-        amountCents: transfer.quote.transferAmountCents,
+        // Everything reserved comes back: the transfer amount and our fee.
+        amountCents: transfer.quote.transferAmountCents + (transfer.quote.malipoFeeCents ?? 0),
         name: transfer.quote.payee.name,
         balanceCents: 0,
       }),

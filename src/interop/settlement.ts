@@ -11,8 +11,7 @@
 // transfers still prepared.
 
 import type { LedgerClient } from '../journal/client.ts';
-import { INTEROP_TRANSIT_ACCOUNT, settleInteropTransit } from '../payments/interop-transit.ts';
-import type { PaymentsService } from '../payments/service.ts';
+import type { PaymentsApi } from '../payments/commands.ts';
 import type { PayeeFsp } from './payee.ts';
 import type { PayerFsp } from './payer.ts';
 
@@ -56,7 +55,7 @@ export class Settlement {
 
   constructor(
     private readonly deps: {
-      payments: PaymentsService;
+      payments: PaymentsApi;
       ledger: LedgerClient;
       payee: PayeeFsp;
       payer: PayerFsp;
@@ -126,13 +125,13 @@ export class Settlement {
   }
 
   async reconcile(): Promise<Reconciliation> {
-    const [transit] = await this.deps.ledger.lookupAccounts([INTEROP_TRANSIT_ACCOUNT]);
+    const transit = await this.deps.payments.interopTransitBalance();
     const outboundUnsettledCents = this.positions().reduce((s, p) => s + p.owedByUsCents, 0);
     let outboundPreparedCents = 0;
     for (const t of this.deps.payer.transfers.values())
       if (t.state === 'prepared') outboundPreparedCents += t.quote.transferAmountCents;
-    const transitPostedCents = (transit?.creditsPosted ?? 0) - (transit?.debitsPosted ?? 0);
-    const transitPendingCents = (transit?.creditsPending ?? 0) - (transit?.debitsPending ?? 0);
+    const transitPostedCents = transit.postedCents;
+    const transitPendingCents = transit.pendingCents;
     return {
       transitPostedCents,
       transitPendingCents,
@@ -164,13 +163,12 @@ export class Settlement {
       owedToUsCents: open.owedToUsCents,
       owedByUsCents: open.owedByUsCents,
     };
-    const outcome = await settleInteropTransit(
-      this.deps.payments.context,
-      record.settlementId,
-      this.deps.settlementShortcode,
-      record.owedByUsCents,
-      [{ stream: INTEROP_SETTLEMENT_STREAM, key: fsp, body: JSON.stringify(record) }],
-    );
+    const outcome = await this.deps.payments.settleInterop({
+      settlementId: record.settlementId,
+      settlementShortcode: this.deps.settlementShortcode,
+      amountCents: record.owedByUsCents,
+      records: [{ stream: INTEROP_SETTLEMENT_STREAM, key: fsp, body: JSON.stringify(record) }],
+    });
     if (outcome !== 'done') throw new Error(`interop settlement with ${fsp}: ${outcome}`);
     this.apply(record);
     return record;

@@ -85,9 +85,13 @@ for (const [name, skip] of modes) {
       const there = await sendByUssd(a, 'sess-a1', BAKARI.local, 500, 'BAKARI MWITA');
       const back = await sendByUssd(b, 'sess-b1', AMINA.local, 200, 'AMINA OTIENO');
 
-      // The payee got exactly the amount; the payer paid the amount plus the payee FSP's fee.
+      // The payee got exactly the amount; the payer paid the amount plus both fees (the payee
+      // FSP's and Malipo's own); what moves between the providers excludes Malipo's fee.
       assert.equal(await walletCents(a), CUSTOMER_FUNDED_CENTS - there.paidCents + 20_000);
       assert.equal(await walletCents(b), CUSTOMER_FUNDED_CENTS + 50_000 - back.paidCents);
+      assert.equal(there.malipoFeeCents, 700, 'the otherNetworks tariff for KES 500');
+      there.paidCents -= there.malipoFeeCents;
+      back.paidCents -= back.malipoFeeCents;
 
       // Before settlement: each side's view is the other's, mirrored, and matches its ledger.
       const viewA = await positions(a);
@@ -176,7 +180,8 @@ for (const [name, skip] of modes) {
       });
       const paid = sent.body.transferAmountCents as number;
       assert.equal(paid, 30_000 + (sent.body.feeCents as number));
-      assert.equal(await walletCents(a), before - paid);
+      assert.equal(sent.body.malipoFeeCents, 700);
+      assert.equal(await walletCents(a), before - paid - 700);
 
       const retried = await admin(a, 'POST', '/admin/interop/transfers', {
         from: AMINA.msisdn,
@@ -187,7 +192,7 @@ for (const [name, skip] of modes) {
       });
       assert.equal(retried.status, 200);
       assert.equal(retried.body.transferId, sent.body.transferId);
-      assert.equal(await walletCents(a), before - paid, 'a retried request sends once');
+      assert.equal(await walletCents(a), before - paid - 700, 'a retried request sends once');
 
       const unknown = await admin(a, 'POST', '/admin/interop/transfers', {
         from: AMINA.msisdn,
@@ -198,15 +203,17 @@ for (const [name, skip] of modes) {
       assert.equal(unknown.status, 409);
       assert.equal(unknown.body.phase, 'lookup');
       assert.equal((unknown.body.error as { errorCode: string }).errorCode, '3204');
-      assert.equal(await walletCents(a), before - paid);
+      assert.equal(await walletCents(a), before - paid - 700);
     });
 
     test("B2C to another network: a business pays the other provider's customer", async () => {
-      const utility = async () => {
-        const [account] = await a.server.ledger.lookupAccounts([orgAccountId('600100', 'utility')]);
-        return account.creditsPosted - account.debitsPosted - account.debitsPending;
+      const balanceOf = async (account: 'utility' | 'charges') => {
+        const [found] = await a.server.ledger.lookupAccounts([orgAccountId('600100', account)]);
+        return found.creditsPosted - found.debitsPosted - found.debitsPending;
       };
+      const utility = () => balanceOf('utility');
       const orgBefore = await utility();
+      const chargesBefore = await balanceOf('charges');
       const payeeBefore = await walletCents(b);
       const sent = await admin(a, 'POST', '/admin/interop/b2c', {
         shortcode: '600100',
@@ -218,6 +225,9 @@ for (const [name, skip] of modes) {
       assert.equal(sent.body.state, 'committed');
       assert.equal(sent.body.payerKind, 'business');
       assert.equal(await utility(), orgBefore - (sent.body.transferAmountCents as number));
+      // Malipo's fee is the market's B2C tariff, from the charges account as for a local B2C.
+      assert.equal(sent.body.malipoFeeCents, 500);
+      assert.equal(await balanceOf('charges'), chargesBefore - 500);
       assert.equal(await walletCents(b), payeeBefore + 15_000);
       const view = await positions(a);
       assert.equal(view.reconciliation.reconciled, true);
@@ -233,25 +243,27 @@ async function sendByUssd(
   to: string,
   shillings: number,
   shownName: string,
-): Promise<{ paidCents: number }> {
+): Promise<{ paidCents: number; malipoFeeCents: number }> {
   const menu = await ussd(from, session, '');
   assert.match(menu, /^CON[\s\S]*8 Send to other networks/);
   assert.match(await ussd(from, session, '8'), /^CON Enter phone no\. on the other network/);
   assert.match(await ussd(from, session, `8*${to}`), /^CON Enter Amount/);
   const confirm = await ussd(from, session, `8*${to}*${shillings}`);
   const shown = new RegExp(
-    `^CON Send Ksh${shillings}\\.00 to ${shownName} \\d+ \\(malipo[ab]\\)\\? Fee Ksh([\\d,]+\\.\\d\\d)`,
+    `^CON Send Ksh${shillings}\\.00 to ${shownName} \\d+ \\(malipo[ab]\\)\\? Fee Ksh([\\d,]+\\.\\d\\d) \\+ malipo[ab] fee Ksh([\\d,]+\\.\\d\\d)`,
   );
   const fee = shown.exec(confirm);
   assert.ok(fee !== null, confirm);
-  const feeCents = Math.round(Number(fee[1].replace(/,/g, '')) * 100);
+  const cents = (shown: string) => Math.round(Number(shown.replace(/,/g, '')) * 100);
+  const malipoFeeCents = cents(fee[1]);
+  const feeCents = cents(fee[2]) + malipoFeeCents;
   assert.match(await ussd(from, session, `8*${to}*${shillings}*1`), /^CON Enter M-PESA PIN/);
   const done = await ussd(from, session, `8*${to}*${shillings}*1*${from.customer.pin}`);
   assert.match(
     done,
     new RegExp(`^END \\w+ Confirmed\\. Ksh${shillings}\\.00 sent to ${shownName}`),
   );
-  return { paidCents: shillings * 100 + feeCents };
+  return { paidCents: shillings * 100 + feeCents, malipoFeeCents };
 }
 
 async function positions(fsp: Fsp): Promise<PositionView> {

@@ -1,5 +1,6 @@
 // "Send to other networks" on the USSD main menu: the number, the recipient's name from the hub
-// (GET /parties), the amount, the payee FSP's fee from its quote, the confirmation, and the PIN.
+// (GET /parties), the amount, Malipo's fee and the payee FSP's fee from its quote, the
+// confirmation, and the PIN.
 // The menu rebuilds its screens from the session's inputs on every request, so the lookup and the
 // quote are awaited inside the request (bounded by the payer's wait) and their answers kept per
 // session: a later request of the same session replays the same name and the same quote, never
@@ -102,7 +103,8 @@ function amountScreen(
     );
     if (!quoted.ok) return retry(failedText(quoted, 'The other network refused this amount'));
     const { quote } = quoted;
-    const question = `Send ${money(quote.amountCents, format)} to ${who}? Fee ${money(quote.feeCents, format)}`;
+    // Both fees before the PIN: ours (the market's tariff) and the payee FSP's from its quote.
+    const question = `Send ${money(quote.amountCents, format)} to ${who}? Fee ${money(quote.malipoFeeCents ?? 0, format)} + ${party.fspId} fee ${money(quote.feeCents, format)}`;
     return push(confirm(question, () => push(pinScreen(parts, format, dialler, who, quote))));
   });
 }
@@ -147,7 +149,7 @@ async function sendText(
   const amount = money(quote.amountCents, format);
   const ref = transfer.receipt ?? transfer.transferId.slice(0, 8).toUpperCase();
   if (transfer.state === 'committed')
-    return `${ref} Confirmed. ${amount} sent to ${who}. Fee ${money(quote.feeCents, format)}`;
+    return `${ref} Confirmed. ${amount} sent to ${who}. Fees ${money(quote.feeCents + (quote.malipoFeeCents ?? 0), format)}`;
   if (transfer.state === 'aborted')
     return `${ref} Failed. ${quote.payee.fspId} did not accept the transfer. Your money was returned`;
   return `${ref} ${amount} to ${who} is being processed`;

@@ -69,7 +69,8 @@ describe('ISO 20022 to one counterpart, JWS required by the other', { timeout: 1
   test('money moves there (pacs.008, signed) and back (FSPIOP, answered with pacs.002)', async () => {
     const there = await send(a, AMINA, BAKARI.msisdn, 40_000, 'there');
     const back = await send(b, BAKARI, AMINA.msisdn, 10_000, 'back');
-    assert.equal(await walletCents(a), CUSTOMER_FUNDED_CENTS - there + 10_000);
+    // Malipo's own fee (decision 0027): KES 7 on KES 400, none on KES 100.
+    assert.equal(await walletCents(a), CUSTOMER_FUNDED_CENTS - there - 700 + 10_000);
     assert.equal(await walletCents(b), CUSTOMER_FUNDED_CENTS + 40_000 - back);
 
     const transfersFrom = (source: string, method: string, path: RegExp) =>

@@ -19,11 +19,13 @@ const PUBLIC_MODULES = new Set([
   'hooks',
   'demo',
   'routes',
-  // The transit reservations interop's payer side needs (reserve, post/void, settle). They still
-  // take the payments context: the next step is commands on PaymentsApi (issue 13's follow-up).
-  'interop-transit',
 ]);
 const ACCOUNT_ID_LITERAL = /['"`](wallet|overdraft|org|agent|operator):/;
+/**
+ * The service's `context` (registry, ledger, locks, receipts) is payments' own: reading it, or
+ * taking it apart, from another domain is a way around the command interface.
+ */
+const CONTEXT_ACCESS = [/\.context\b/, /\{[^}]*\bcontext\b[^}]*\}\s*=\s*[\w.]*payments\b/];
 
 function productionFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -52,4 +54,23 @@ test('outside src/payments, no production code spells a ledger account id', () =
     offending.map((p) => relative(SRC, p)),
     [],
   );
+});
+
+test('outside src/payments, no production code reaches into the payments context', () => {
+  const offending = outside.flatMap((path) =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .map((line, i) => ({ line, at: `${relative(SRC, path)}:${i + 1}` }))
+      .filter(({ line }) => CONTEXT_ACCESS.some((pattern) => pattern.test(line)))
+      .map(({ at, line }) => `${at}: ${line.trim()}`),
+  );
+  assert.deepEqual(offending, []);
+});
+
+test('the context check catches what it is meant to catch', () => {
+  const caught = (line: string) => CONTEXT_ACCESS.some((pattern) => pattern.test(line));
+  assert.ok(caught('const ctx = this.deps.payments.context;'));
+  assert.ok(caught('const { context } = payments;'));
+  assert.ok(caught('await openInteropTransit(server.payments.context);'));
+  assert.ok(!caught('async (record, context: DeliveryContext) => context.signal'));
 });

@@ -16,6 +16,14 @@ import type {
   FundingCommand,
   OrgTransferCommand,
 } from './disbursements.ts';
+import type {
+  InteropPayer,
+  InteropReserveCommand,
+  InteropReserved,
+  InteropResolution,
+  InteropResolveCommand,
+  InteropSettleCommand,
+} from './interop-transit.ts';
 import type { LimitRefusal } from './limits.ts';
 import type { MarketConfig } from './market-config.ts';
 import type {
@@ -59,6 +67,16 @@ export {
   TXN_STREAM,
 } from './chains.ts';
 export type { BusinessPayment, CommitRecords, PaymentsHooks } from './context.ts';
+export {
+  INTEROP_TRANSIT_ACCOUNT_CODE,
+  type InteropPayer,
+  type InteropReserveCommand,
+  type InteropReserved,
+  type InteropResolution,
+  type InteropResolveCommand,
+  type InteropSettleCommand,
+  interopSmsRecord,
+} from './interop-transit.ts';
 export type { LimitRefusal } from './limits.ts';
 export type * from './model.ts';
 export type { CustomerAccountView, OrgAccountView, PartyView, TransactionView } from './queries.ts';
@@ -149,6 +167,22 @@ export interface PaymentsApi {
   chargeDailyOverdraftFees(nowMs: number): Promise<{ charged: number; totalCents: number }>;
   reverseByCustomer(command: CustomerReversalCommand): Result;
   reverseByBusiness(command: BusinessReversalCommand): Result;
+
+  // ---- Interoperability transit (src/interop's payer side; decisions 0021, 0027) ---------------
+  /** Opens the account outbound interop money waits in; idempotent. */
+  openInteropTransit(): Promise<void>;
+  /** Malipo's own fee on sending `amountCents` (what the recipient gets) to another network. */
+  interopFee(payer: InteropPayer['kind'], amountCents: number): Outcome<{ feeCents: number }>;
+  /** Reserves an outbound transfer's money and fee (pending, with a timeout) with its records. */
+  reserveInterop(command: InteropReserveCommand): Promise<Outcome<InteropReserved>>;
+  /** Posts (fulfilled: the fee is earned) or voids (the money and fee come back) a reservation. */
+  resolveInterop(command: InteropResolveCommand): Promise<InteropResolution>;
+  /** Moves a counterpart's settled outbound money from transit to the settlement organization. */
+  settleInterop(command: InteropSettleCommand): Promise<'done' | 'already' | 'failed'>;
+  /** Transit's posted (fulfilled, unsettled) and pending (prepared) money, for reconciliation. */
+  interopTransitBalance(): Promise<{ postedCents: number; pendingCents: number }>;
+  /** What a customer may still send today, counting everything committed or reserved. */
+  remainingDailyCents(msisdn: string, atMs: number): Promise<number>;
 
   // ---- Risk review ---------------------------------------------------------------------------
   heldTransactions(): HeldTransaction[];

@@ -235,3 +235,23 @@ describe('validation names the offending path', () => {
     assert.equal(problemsOf([])[0], '(root): must be an object');
   });
 });
+
+describe("tariffs.otherNetworks (Malipo's fee on a send to another network)", () => {
+  it('is optional: without it a market charges no fee of its own', () => {
+    const doc = keDocument();
+    delete doc.tariffs.otherNetworks;
+    assert.equal(loadMarketConfig(doc).tariffs.otherNetworks, null);
+    assert.ok(defaultMarketConfig().tariffs.otherNetworks !== null, 'Kenya has one');
+  });
+
+  it('is paid by the sender and must price every amount a send allows', () => {
+    const doc = keDocument();
+    doc.tariffs.otherNetworks.payer = 'receiver';
+    assert.ok(problemsOf(doc).includes("tariffs.otherNetworks.payer: must be 'sender'"));
+    const short = keDocument();
+    short.tariffs.otherNetworks.bands.pop();
+    assert.deepEqual(problemsOf(short), [
+      'tariffs.otherNetworks.bands: bands must cover limits.byType.send_money (100..25000000 cents)',
+    ]);
+  });
+});

@@ -209,7 +209,13 @@ function readMsisdn(r: Reader, raw: unknown, path: string): MsisdnConfig {
 // Tariffs, commissions, overdraft
 
 function readTariffs(r: Reader, raw: unknown, path: string): TariffConfig {
-  const s = r.section(raw, path, ['exciseRateBasisPoints', 'exciseMode', 'tables', 'paybill']);
+  const s = r.section(raw, path, [
+    'exciseRateBasisPoints',
+    'exciseMode',
+    'tables',
+    'paybill',
+    'otherNetworks',
+  ]);
   const typesWithTables = TRANSACTION_TYPES.filter((t) => t !== 'paybill');
   const tablesRaw = r.section(s.tables, `${path}.tables`, typesWithTables);
   const paybillRaw = r.section(s.paybill, `${path}.paybill`, PAYBILL_TARIFFS);
@@ -229,7 +235,16 @@ function readTariffs(r: Reader, raw: unknown, path: string): TariffConfig {
     exciseMode: r.oneOf(s.exciseMode, `${path}.exciseMode`, EXCISE_MODES),
     tables,
     paybill,
+    otherNetworks: readOtherNetworks(r, s.otherNetworks, `${path}.otherNetworks`),
   };
+}
+
+/** Optional (a market outside an interoperability scheme has none); the sender pays it. */
+function readOtherNetworks(r: Reader, raw: unknown, path: string): TariffTable | null {
+  if (raw === undefined) return null;
+  const table = readTariffTable(r, raw, path);
+  if (table.payer !== 'sender') r.problems.push(`${path}.payer: must be 'sender'`);
+  return table;
 }
 
 function readTariffTable(r: Reader, raw: unknown, path: string): TariffTable {
@@ -477,6 +492,8 @@ function semanticProblems(config: MarketConfig): string[] {
   for (const [tariff, table] of Object.entries(tariffs.paybill)) {
     problems.push(...bandProblems(table.bands, `tariffs.paybill.${tariff}.bands`));
   }
+  if (tariffs.otherNetworks !== null)
+    problems.push(...bandProblems(tariffs.otherNetworks.bands, 'tariffs.otherNetworks.bands'));
   for (const type of COMMISSION_TYPES) {
     problems.push(...bandProblems(commissions[type].bands, `commissions.${type}.bands`));
   }
@@ -537,6 +554,9 @@ function coverageProblems(config: MarketConfig): string[] {
   for (const [tariff, table] of Object.entries(tariffs.paybill)) {
     requireCover(table.bands, 'paybill', `tariffs.paybill.${tariff}.bands`);
   }
+  // A send to another network is limited as a send: every amount a send allows has a fee.
+  if (tariffs.otherNetworks !== null)
+    requireCover(tariffs.otherNetworks.bands, 'send_money', 'tariffs.otherNetworks.bands');
   for (const type of COMMISSION_TYPES) {
     requireCover(commissions[type].bands, type, `commissions.${type}.bands`);
     problems.push(

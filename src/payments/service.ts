@@ -13,6 +13,15 @@ import {
   moveBetweenOrgAccounts,
 } from './disbursements.ts';
 import { HeldDetails } from './held-details.ts';
+import {
+  interopFee,
+  interopRemainingDailyCents,
+  interopTransitBalance,
+  openInteropTransit,
+  reserveInterop,
+  resolveInterop,
+  settleInterop,
+} from './interop-transit.ts';
 import { checkAmount } from './limits.ts';
 import type { MarketConfig } from './market-config.ts';
 import { chargeDailyOverdraftFees, repayOverdraft } from './overdraft.ts';
@@ -136,6 +145,7 @@ export function createPaymentsService(
     localDay: (timestampMs) => ctx.localDay(timestampMs),
     ...partyCommands(ctx),
     ...lookups(ctx),
+    ...interopCommands(ctx),
     repayOverdraft: (command) => repayOverdraft(ctx, command),
     chargeDailyOverdraftFees: (nowMs) => chargeDailyOverdraftFees(ctx, nowMs),
     sendMoney: (command) => sendMoney(ctx, command),
@@ -178,6 +188,22 @@ export function createPaymentsService(
         },
       ]),
   };
+}
+
+/** The money of outbound interop transfers (src/interop reaches payments only through these). */
+function interopCommands(ctx: PaymentsContext) {
+  return {
+    openInteropTransit: () => openInteropTransit(ctx),
+    interopFee(payer, amountCents) {
+      const fee = interopFee(ctx, payer, amountCents);
+      return fee.ok ? { ok: true, feeCents: fee.fee.feeCents } : fee;
+    },
+    reserveInterop: (command) => reserveInterop(ctx, command),
+    resolveInterop: (command) => resolveInterop(ctx, command),
+    settleInterop: (command) => settleInterop(ctx, command),
+    interopTransitBalance: () => interopTransitBalance(ctx),
+    remainingDailyCents: (msisdn, atMs) => interopRemainingDailyCents(ctx, msisdn, atMs),
+  } satisfies Partial<PaymentsApi>;
 }
 
 /** Registering and managing parties. */

@@ -206,12 +206,16 @@ function postedOf(balance: AccountTransfer['balance']): number {
 function addLeg(row: StatementRow, wallet: string, transfer: AccountTransfer['transfer']): void {
   const outgoing = transfer.debitAccountId === wallet;
   const other = outgoing ? transfer.creditAccountId : transfer.debitAccountId;
+  // A reservation outside review (an outbound interop transfer, decision 0021) counts once, at
+  // its pending leg: its post moves nothing more, its void gives it back.
+  if (transfer.flags & TransferFlags.postPending) return;
+  const amount = transfer.flags & TransferFlags.voidPending ? -transfer.amount : transfer.amount;
   if (CHARGE_CODES.has(transfer.code)) {
-    if (outgoing) row.chargesCents += transfer.amount;
+    if (outgoing) row.chargesCents += amount;
     return;
   }
-  if (outgoing) row.withdrawnCents += transfer.amount;
-  else row.paidInCents += transfer.amount;
+  if (outgoing) row.withdrawnCents += amount;
+  else row.paidInCents += amount;
   if (
     transfer.code === TransferCode.principal ||
     transfer.code === TransferCode.reversal ||
@@ -242,7 +246,10 @@ function describe(ctx: PaymentsContext, row: StatementRow): string {
           ? (ctx.registry.agents.get(id)?.name ?? id)
           : kind === 'overdraft'
             ? 'OVERDRAFT'
-            : kind.toUpperCase();
+            : // The interop transit account: the payee is another provider's customer.
+              kind === 'interop'
+              ? 'OTHER NETWORK'
+              : kind.toUpperCase();
   const verb = row.withdrawnCents > row.paidInCents ? 'to' : 'from';
   return `${type} ${verb} ${name}`.trim() + note;
 }

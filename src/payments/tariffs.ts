@@ -74,6 +74,11 @@ export interface TariffConfig {
   readonly exciseMode: ExciseMode;
   readonly tables: TariffTables;
   readonly paybill: Readonly<Record<PaybillTariff, TariffTable>>;
+  /**
+   * Malipo's own fee for a send to another provider over the interoperability scheme, charged to
+   * the sender on top of the payee FSP's quoted fee (decision 0027); null: no fee of our own.
+   */
+  readonly otherNetworks: TariffTable | null;
 }
 
 export type FeeRequest =
@@ -192,6 +197,23 @@ export function quoteFee(tariffs: TariffConfig, request: FeeRequest): FeeQuote |
     exciseCents: sender.exciseCents + receiver.exciseCents,
     netFeeCents: sender.netFeeCents + receiver.netFeeCents,
   };
+}
+
+/**
+ * Malipo's fee for sending `amountCents` (what the recipient gets) to another network, banded on
+ * that amount and taken apart like any sender's fee; zero when the market has no such tariff.
+ */
+export function otherNetworksFee(
+  tariffs: TariffConfig,
+  amountCents: number,
+): FeeSplit | BandRefusal {
+  assertCents(amountCents, 'amountCents');
+  const table = tariffs.otherNetworks;
+  if (table === null) return { feeCents: 0, exciseCents: 0, netFeeCents: 0 };
+  const band = findBand(table.bands, amountCents);
+  if (band === undefined) return outsideBands('tariff otherNetworks', amountCents, table.bands);
+  const quoted = ruleFeeCents(band.senderFee, amountCents);
+  return splitExcise(quoted, tariffs.exciseRateBasisPoints, tariffs.exciseMode);
 }
 
 // ---------------------------------------------------------------------------------------------

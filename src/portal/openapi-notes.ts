@@ -9,6 +9,7 @@ import {
   STATUS_DIFFERENCES,
 } from '../daraja/errors.ts';
 import { APP_RATE_BURST_DEFAULT, APP_RATE_PER_SECOND_DEFAULT } from '../daraja/platform/model.ts';
+import { OTHER_NETWORK_RESULTS } from '../daraja/platform/other-networks.ts';
 import { HOLD_TIMEOUT_MS_DEFAULT } from '../payments/commands.ts';
 
 export interface PortalNote {
@@ -19,7 +20,7 @@ export interface PortalNote {
 const result = (spec: { code: number | string; desc: string }) => `${spec.code} "${spec.desc}"`;
 
 export function portalNotes(): PortalNote[] {
-  return [statusNote(), rateLimitNote(), callbackUrlNote(), resultsNote()];
+  return [statusNote(), rateLimitNote(), callbackUrlNote(), resultsNote(), otherNetworksNote()];
 }
 
 function statusNote(): PortalNote {
@@ -97,6 +98,28 @@ function resultsNote(): PortalNote {
         `rejected or no decision comes within ${HOLD_TIMEOUT_MS_DEFAULT / 60_000} minutes, no ` +
         'confirmation follows: treat a validation without a confirmation within that bound as ' +
         'not paid.',
+    ],
+  };
+}
+
+function otherNetworksNote(): PortalNote {
+  return {
+    title: 'B2C to a customer of another provider',
+    items: [
+      'Where Malipo is in an interoperability scheme, a B2C (v1 or v3) whose PartyB is not a ' +
+        'Malipo customer is looked up in the scheme and, if another provider serves the number, ' +
+        'paid there: the amount plus that provider’s quoted fee leaves your utility account and ' +
+        'your B2C charge your charges account, as for a local B2C.',
+      'The result callback comes once the other provider has answered, not before: success with ' +
+        'the usual ResultParameters (the receipt, the amount, the receiver’s number and name), ' +
+        'or a failure, and the money is back: a number no provider serves ' +
+        `${result(OTHER_NETWORK_RESULTS.party_not_found)} (as a local B2C to an unknown number), ` +
+        `the other provider refused ${result(OTHER_NETWORK_RESULTS.payee_refused)}, no answer ` +
+        `in time ${result(OTHER_NETWORK_RESULTS.expired)}, the scheme unreachable ` +
+        `${result(OTHER_NETWORK_RESULTS.scheme_unavailable)}.`,
+      'A v3 request repeated with the same OriginatorConversationID is refused as a duplicate ' +
+        'and pays nothing twice; a restart of Malipo while the transfer is on its way does not ' +
+        'send a queue time-out: the result still follows the other provider’s answer.',
     ],
   };
 }

@@ -306,6 +306,7 @@ async function registerDomainRoutes(
   // "Send to other networks" is always there.
   const stkItem = stkPromptMenuItem(daraja);
   const interopItems = interop === null ? [] : [interop.menuItem];
+  if (interop !== null) daraja.connectOtherNetworks(interop.otherNetworksB2c);
   const ussd = registerUssdRoutes(app, {
     payments,
     extraItems: (dialler) => [

@@ -50,6 +50,11 @@ import {
   type PlatformEvent,
   type RequestEvent,
 } from './model.ts';
+import {
+  OTHER_NETWORK_RESULTS,
+  type OtherNetworkEnd,
+  type OtherNetworksB2c,
+} from './other-networks.ts';
 import { type ResultContext, resultForRefusal } from './result-codes.ts';
 import { PlatformState, requestRecord } from './state.ts';
 import type { BackgroundTasks } from './tasks.ts';
@@ -134,8 +139,15 @@ export class InitiatorApis {
   readonly #held = new Map<string, AcceptedRequest>();
   /** By ConversationID: acceptances not written, in case the request is held (and stays open). */
   readonly #uncommittedAcceptance = new Map<string, JournalRecord[]>();
+  /** B2C to other networks, once interoperability has started (null: not in a scheme). */
+  #otherNetworks: OtherNetworksB2c | null = null;
 
   constructor(private readonly deps: InitiatorApiDeps) {}
+
+  /** Interop starts after the platform is built; it connects its payer here (decision 0027). */
+  connectOtherNetworks(port: OtherNetworksB2c): void {
+    this.#otherNetworks = port;
+  }
 
   /** Checks the credential, commits the acceptance, and schedules the work. */
   async accept(request: InitiatorRequest, nowMs: number): Promise<DarajaAnswer> {
@@ -322,6 +334,8 @@ export class InitiatorApis {
   #b2c(request: AcceptedRequest): Promise<void> {
     const c = request.command;
     const shortcode = String(c.shortcode);
+    const port = this.#otherNetworks;
+    if (port !== null && this.#toOtherNetwork(request)) return this.#b2cOtherNetwork(request, port);
     return this.#money(
       request,
       'b2c',
@@ -349,6 +363,76 @@ export class InitiatorApis {
         chargesAccountId: this.deps.payments.orgAccountRefs(shortcode).charges,
       }),
     );
+  }
+
+  /**
+   * Whether a B2C pays a customer of another provider: one marked so when it was reserved (a
+   * restart re-runs it), or one whose PartyB is a valid number Malipo does not know.
+   */
+  #toOtherNetwork(request: AcceptedRequest): boolean {
+    const c = request.command;
+    if (c.otherNetwork === 1) return true;
+    if (request.command.commandId === 'BusinessPayToPochi') return false;
+    const found = this.deps.payments.customer(String(c.partyB));
+    return !found.ok && found.error === 'unknown_customer';
+  }
+
+  /**
+   * B2C to another network (decision 0027): the interop payer reserves the business's money and
+   * sends the transfer; the result callback commits with the fulfilment or the error, so the
+   * business hears once, and only once the other provider has answered. The acceptance, marked,
+   * commits with the reservation: a restart re-runs the request (never times it out), which finds
+   * the same transfer by its request key.
+   */
+  async #b2cOtherNetwork(request: AcceptedRequest, port: OtherNetworksB2c): Promise<void> {
+    const c = request.command;
+    const shortcode = String(c.shortcode);
+    const marked: AcceptedRequest = { ...request, command: { ...c, otherNetwork: 1 } };
+    const outcome = await port.send({
+      shortcode,
+      to: this.#canonical(String(c.partyB)),
+      amountCents: Number(c.amountCents),
+      requestKey: requestKeyOf(request),
+      prepared: [
+        ...(this.#uncommittedAcceptance.get(request.conversationId) ?? []),
+        requestRecord({ type: 'request_accepted', request: marked }),
+      ],
+      onEnd: (end) => this.#otherNetworkRecords(request, end),
+      onEndCommitted: () => this.deps.onCommitted(),
+    });
+    if (outcome.status === 'pending') return;
+    const records =
+      outcome.status === 'ended'
+        ? this.#otherNetworkRecords(request, outcome.end)
+        : this.#failureRecords(
+            request,
+            resultForRefusal('b2c', outcome.refusal),
+            this.deps.clock.nowMs(),
+          );
+    await this.deps.ledger.appendRecords(records);
+  }
+
+  #canonical(partyB: string): string {
+    const normalised = this.deps.payments.normaliseMsisdn(partyB);
+    return normalised.ok ? normalised.msisdn : partyB;
+  }
+
+  /** The business's result for a transfer to another network, as for a local B2C. */
+  #otherNetworkRecords(request: AcceptedRequest, end: OtherNetworkEnd): JournalRecord[] {
+    if (!end.ok) return this.#failureRecords(request, OTHER_NETWORK_RESULTS[end.failure], end.atMs);
+    const refs = this.deps.payments.orgAccountRefs(String(request.command.shortcode));
+    const detail: ResultDetail = {
+      type: 'b2c',
+      amountCents: end.amountCents,
+      receipt: end.receipt,
+      receiverMsisdn: end.receiverMsisdn,
+      receiverName: end.receiverName,
+      completedAtMs: end.completedAtMs,
+      utilityAccountId: refs.utility,
+      workingAccountId: refs.working,
+      chargesAccountId: refs.charges,
+    };
+    return this.#successRecords(request, detail, end.receipt, end.completedAtMs);
   }
 
   async #b2b(request: AcceptedRequest): Promise<void> {
@@ -696,7 +780,10 @@ export class InitiatorApis {
     }
     const nowMs = this.deps.clock.nowMs();
     for (const request of open.values()) {
-      const stale = nowMs - request.acceptedAtMs > this.deps.queueTimeoutMs;
+      // A B2C to another network moved money already: it waits for the scheme, never times out.
+      const stale =
+        nowMs - request.acceptedAtMs > this.deps.queueTimeoutMs &&
+        request.command.otherNetwork !== 1;
       const work = stale
         ? () => this.#timeOut(request).then(() => this.deps.onCommitted())
         : () => this.#process(request);

@@ -54,6 +54,7 @@ import {
   REQUEST_EVENTS_RELOAD_MAX,
   STK_PROMPT_LIFETIME_MS_DEFAULT,
 } from './model.ts';
+import type { OtherNetworksB2c } from './other-networks.ts';
 import { registerPullRoutes, registerQrRoutes } from './pull-qr.ts';
 import { AppRateLimiter, type RateLimitPolicy } from './rate-limit.ts';
 import { loadRecentRequestEvents, PlatformState } from './state.ts';
@@ -363,6 +364,8 @@ export async function createDarajaPlatform(deps: DarajaPlatformDeps) {
     /** The allowance an app has now: the operator's for it, or the platform default. */
     rateLimitOf: (appId: string) => core.state.rateLimits.get(appId) ?? core.http.limiter.policy,
     pendingPromptFor: (msisdn: string) => prompts.pendingPromptFor(msisdn),
+    /** B2C to other networks through the interop payer, once it runs (decision 0027). */
+    connectOtherNetworks: (port: OtherNetworksB2c) => apis.connectOtherNetworks(port),
     answerPrompt: (checkoutRequestId: string, answer: PromptAnswer) =>
       prompts.answerPrompt(checkoutRequestId, answer),
 
