@@ -95,15 +95,18 @@ describe('the Testing Toolkit as the other provider', { skip, timeout: 420_000 }
     assert.match(
       confirm,
       new RegExp(
-        `^CON Send Ksh300\\.00 to ${name} \\d+ \\(${TTK_FSP}\\)\\? Fee Ksh${TTK_FEE}\\.00`,
+        // Malipo's own otherNetworks tariff for KES 300 (7.00), then the toolkit's quoted fee.
+        `^CON Send Ksh300\\.00 to ${name} \\d+ \\(${TTK_FSP}\\)\\? Fee Ksh7\\.00 \\+ ${TTK_FSP} fee Ksh${TTK_FEE}\\.00`,
       ),
     );
     await ussd(malipo, session, `8*${TTK_PAYEE_LOCAL}*300*1`);
     const done = await ussd(malipo, session, `8*${TTK_PAYEE_LOCAL}*300*1*${ZAWADI.pin}`);
     assert.match(done, new RegExp(`^END \\w+ Confirmed\\. Ksh300\\.00 sent to ${name}`));
 
+    // Transit carries what the toolkit is owed; Malipo's fee is earned apart, never in transit.
     const paidCents = 30_000 + Number(TTK_FEE) * 100;
-    assert.equal(await walletCents(malipo), CUSTOMER_FUNDED_CENTS - paidCents);
+    const malipoFeeCents = 700;
+    assert.equal(await walletCents(malipo), CUSTOMER_FUNDED_CENTS - paidCents - malipoFeeCents);
     assert.deepEqual(await transit(malipo), { postedCents: paidCents, pendingCents: 0 });
     const view = await admin(malipo, 'GET', '/admin/interop/positions');
     assert.equal(view.status, 200);
