@@ -47,6 +47,29 @@ describe('FileSmsGateway', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.equal(echoed.length, 50);
   });
 
+  test('sends within the flush interval share one write and fsync; each resolves once on disk', async () => {
+    const path = join(dir, 'sms.jsonl');
+    const gateway = new FileSmsGateway({ path, flushIntervalMs: 60_000 });
+    // Idle: the first send is written at once, and is on disk when it resolves.
+    assert.ok((await gateway.send(message(0), live())).ok);
+    assert.equal(readFileSync(path, 'utf8').trimEnd().split('\n').length, 1);
+    assert.equal(gateway.writes, 1);
+    // Within the interval: the next sends wait for one shared write, which close() starts now.
+    const pending = Array.from({ length: 30 }, (_, i) => gateway.send(message(i + 1), live()));
+    await gateway.close();
+    const results = await Promise.all(pending);
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(gateway.writes, 2);
+    const ids = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 31 }, (_, i) => `sms-${i}`),
+    );
+  });
+
   test('an aborted send writes nothing; a closed gateway refuses (retryably)', async () => {
     const path = join(dir, 'sms.jsonl');
     const gateway = new FileSmsGateway({ path });
