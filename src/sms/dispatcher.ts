@@ -96,5 +96,5 @@ async function deliverSms(
     from: deps.senderId,
     id: smsMessageId(record),
   };
-  return deps.gateway.send(message, context.signal);
+  return deps.gateway.send(message, context);
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { FileSmsGateway, HttpSmsGateway, type SmsToSend } from './gateway.ts';
+import { FileSmsGateway, HttpSmsGateway, type SmsToSend, sendContextOf } from './gateway.ts';
 import { acceptedReply, type FakeSmsApi, startFakeSmsApi } from './testing/fake-sms-api.ts';
 
 const TEST_TIMEOUT_MS = 10_000;
@@ -17,7 +17,7 @@ const message = (i: number): SmsToSend => ({
   from: 'MPESA',
   id: `sms-${i}`,
 });
-const live = () => new AbortController().signal;
+const live = () => sendContextOf(new AbortController().signal);
 
 describe('FileSmsGateway', { timeout: TEST_TIMEOUT_MS }, () => {
   let dir: string;
@@ -75,7 +75,7 @@ describe('FileSmsGateway', { timeout: TEST_TIMEOUT_MS }, () => {
     const gateway = new FileSmsGateway({ path });
     const controller = new AbortController();
     controller.abort();
-    const aborted = await gateway.send(message(1), controller.signal);
+    const aborted = await gateway.send(message(1), sendContextOf(controller.signal));
     assert.deepEqual([aborted.ok, aborted.retryable], [false, true]);
     assert.equal(existsSync(path), false);
     await gateway.close();
@@ -179,7 +179,7 @@ describe('HttpSmsGateway (Africa’s Talking shape)', { timeout: TEST_TIMEOUT_MS
     assert.deepEqual([timedOut.ok, timedOut.retryable], [false, true]);
     assert.match(timedOut.error ?? '', /timeout|aborted/i);
     const controller = new AbortController();
-    const pending = gateway.send(message(2), controller.signal);
+    const pending = gateway.send(message(2), sendContextOf(controller.signal));
     setTimeout(() => controller.abort(), 20);
     const aborted = await pending;
     assert.deepEqual([aborted.ok, aborted.retryable], [false, true]);

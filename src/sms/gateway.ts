@@ -11,6 +11,7 @@ import { cut } from '../outbox/attempt.ts';
 import {
   type AttemptResult,
   type Clock,
+  type DeliveryContext,
   ERROR_CHARS_MAX,
   RESPONSE_EXCERPT_CHARS_MAX,
 } from '../outbox/model.ts';
@@ -27,6 +28,23 @@ export interface SmsToSend {
 
 export type SmsSendResult = AttemptResult;
 
+/**
+ * How a send hears that its attempt was cut short: the outbox attempt's context. `signal` is made
+ * on first read (an AbortController per send), so a gateway that can do with onCancel should.
+ */
+export type SmsSendContext = Pick<DeliveryContext, 'onCancel' | 'signal'>;
+
+/** A send context for a caller that holds an AbortSignal (tools, tests). */
+export function sendContextOf(signal: AbortSignal): SmsSendContext {
+  return {
+    signal,
+    onCancel(hook) {
+      if (signal.aborted) hook(signal.reason);
+      else signal.addEventListener('abort', () => hook(signal.reason), { once: true });
+    },
+  };
+}
+
 export interface SmsGateway {
   /** Names the gateway in the delivery log and keys its concurrency limit. */
   readonly name: string;
@@ -35,7 +53,7 @@ export interface SmsGateway {
    * (the file gateway: its sends wait to share one write and one fsync, so the more, the cheaper).
    */
   readonly concurrencyMax?: number;
-  send(message: SmsToSend, signal: AbortSignal): Promise<SmsSendResult>;
+  send(message: SmsToSend, context: SmsSendContext): Promise<SmsSendResult>;
   close(): Promise<void>;
 }
 
@@ -104,9 +122,14 @@ export class FileSmsGateway implements SmsGateway {
     this.flushIntervalMs = options.flushIntervalMs ?? FILE_FLUSH_INTERVAL_MS_DEFAULT;
   }
 
-  send(message: SmsToSend, signal: AbortSignal): Promise<SmsSendResult> {
+  send(message: SmsToSend, context: SmsSendContext): Promise<SmsSendResult> {
     const startedMs = performance.now();
-    if (signal.aborted) return Promise.resolve(refused('aborted before writing', startedMs));
+    // The hook runs at once if the attempt was already cut; no AbortSignal made per send.
+    let cutBeforeWriting = false;
+    context.onCancel(() => {
+      cutBeforeWriting = true;
+    });
+    if (cutBeforeWriting) return Promise.resolve(refused('aborted before writing', startedMs));
     if (this.closed) return Promise.resolve(refused('file gateway closed', startedMs));
     if (this.queue.length >= this.queueMax)
       return Promise.resolve(refused(`file gateway queue full (${this.queueMax})`, startedMs));
@@ -252,7 +275,7 @@ export class HttpSmsGateway implements SmsGateway {
     this.timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS_DEFAULT;
   }
 
-  async send(message: SmsToSend, signal: AbortSignal): Promise<SmsSendResult> {
+  async send(message: SmsToSend, context: SmsSendContext): Promise<SmsSendResult> {
     const startedMs = performance.now();
     const form = new URLSearchParams({
       username: this.options.username,
@@ -269,7 +292,7 @@ export class HttpSmsGateway implements SmsGateway {
           'Content-Type': 'application/x-www-form-urlencoded',
         },
         body: form.toString(),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]),
+        signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.timeoutMs)]),
       });
       const body = await readBounded(response, RESPONSE_BYTES_MAX);
       const retryAfterMs = retryAfterOf(response.headers.get('retry-after'));
