@@ -8,16 +8,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { callbackEndpointOf, createCallbackDeliverer } from '../daraja/platform/deliver.ts';
 import { CALLBACK_STREAM } from '../daraja/platform/model.ts';
 import type { StoredRecord } from '../journal/journal.ts';
-import { createOutbox, type LocalOutbox } from '../outbox/service.ts';
+import { createOutbox, type LocalOutbox, type OutboxLog } from '../outbox/service.ts';
 import { createSmsDispatcher } from '../sms/dispatcher.ts';
 import { FileSmsGateway, HttpSmsGateway, type SmsGateway } from '../sms/gateway.ts';
 import { FeedSource } from './feed-source.ts';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import type {
   AttemptEvent,
+  CallbackDeliveryConfig,
   DeliveryWorkerData,
   FromDelivery,
   OutboxCall,
+  SmsDeliveryConfig,
   SmsGatewayConfig,
   ToDelivery,
 } from './protocol.ts';
@@ -70,6 +72,7 @@ function main(): void {
   );
 }
 
+/** The engines of this thread, fed by one commit feed, their attempts reported to the main thread. */
 function build(
   config: DeliveryWorkerData,
   send: (message: FromDelivery) => void,
@@ -77,73 +80,100 @@ function build(
   metrics: DeliveryMetrics | null,
 ): Running {
   const engines = new Map<string, LocalOutbox>();
-  // Pushed records go to the engine of their stream; each engine ignores what it has taken.
-  const source = new FeedSource(config.feed, (records) => {
-    for (const [stream, engine] of engines) {
-      const own = records.filter((r: StoredRecord) => r.stream === stream);
-      if (own.length > 0) engine.offer(own);
-    }
-  });
-  const log = (event: string, fields: Record<string, unknown>) =>
-    send({ type: 'log', event, fields });
-  if (config.callback !== undefined) {
-    const c = config.callback;
-    const deliver = createCallbackDeliverer({
-      policy: c.policy,
-      utcOffsetMinutes: c.utcOffsetMinutes,
-      timeoutMs: c.timeoutMs,
-      hostCheck: c.dnsTimeoutMs === undefined ? undefined : { timeoutMs: c.dnsTimeoutMs },
-    });
-    const engine = createOutbox(
-      {
-        stream: CALLBACK_STREAM,
-        source,
-        stateFile: c.stateFile,
-        deliver,
-        endpointOf: callbackEndpointOf,
-        log,
-        fed: true,
-      },
-      c.options,
-    );
-    engines.set(CALLBACK_STREAM, engine);
-  }
+  const source = new FeedSource(config.feed, (records) => offerToEngines(engines, records));
+  const log: OutboxLog = (event, fields) => send({ type: 'log', event, fields });
+  if (config.callback !== undefined)
+    engines.set(CALLBACK_STREAM, callbackEngine(config.callback, source, log));
   let gateway: SmsGateway | null = null;
   if (config.sms !== undefined) {
-    const s = config.sms;
-    gateway = gatewayOf(s.gateway);
-    const engine = createSmsDispatcher({
-      ledger: source,
-      market: s.market,
-      gateway,
-      stateFile: s.stateFile,
-      senderId: s.senderId,
-      log,
-      options: s.options,
-      fed: true,
-    });
+    gateway = gatewayOf(config.sms.gateway);
+    const engine = smsEngine(config.sms, gateway, source, log);
     engines.set(engine.stream, engine);
   }
-  for (const [stream, engine] of engines)
-    engine.onAttempt((message, result, status) => {
-      // Only what the main thread's log line needs crosses back: not the receiver's answer.
-      const slim = {
+  for (const [stream, engine] of engines) reportAttempts(stream, engine, events, metrics);
+  return { engines, gateway, source };
+}
+
+/** Pushed records go to the engine of their stream; each engine ignores what it has taken. */
+function offerToEngines(engines: ReadonlyMap<string, LocalOutbox>, records: StoredRecord[]): void {
+  if (engines.size === 1) {
+    // One engine: no copy per batch; offer() itself skips records of other streams.
+    for (const engine of engines.values()) engine.offer(records);
+    return;
+  }
+  for (const [stream, engine] of engines) {
+    const own = records.filter((r) => r.stream === stream);
+    if (own.length > 0) engine.offer(own);
+  }
+}
+
+function callbackEngine(
+  c: CallbackDeliveryConfig,
+  source: FeedSource,
+  log: OutboxLog,
+): LocalOutbox {
+  const deliver = createCallbackDeliverer({
+    policy: c.policy,
+    utcOffsetMinutes: c.utcOffsetMinutes,
+    timeoutMs: c.timeoutMs,
+    hostCheck: c.dnsTimeoutMs === undefined ? undefined : { timeoutMs: c.dnsTimeoutMs },
+  });
+  return createOutbox(
+    {
+      stream: CALLBACK_STREAM,
+      source,
+      stateFile: c.stateFile,
+      deliver,
+      endpointOf: callbackEndpointOf,
+      log,
+      fed: true,
+    },
+    c.options,
+  );
+}
+
+function smsEngine(
+  s: SmsDeliveryConfig,
+  gateway: SmsGateway,
+  source: FeedSource,
+  log: OutboxLog,
+): LocalOutbox {
+  return createSmsDispatcher({
+    ledger: source,
+    market: s.market,
+    gateway,
+    stateFile: s.stateFile,
+    senderId: s.senderId,
+    log,
+    options: s.options,
+    fed: true,
+  });
+}
+
+/** Each finished attempt goes to the metrics and the next report to the main thread. */
+function reportAttempts(
+  stream: string,
+  engine: LocalOutbox,
+  events: AttemptEvent[],
+  metrics: DeliveryMetrics | null,
+): void {
+  engine.onAttempt((message, result, status) => {
+    // Only what the main thread's log line needs crosses back: not the receiver's answer.
+    const event: AttemptEvent = {
+      stream,
+      seq: message?.seq ?? 0,
+      key: message?.key ?? '',
+      result: {
         ok: result.ok,
         status: result.status,
         latencyMs: result.latencyMs,
         retryable: result.retryable,
-      };
-      const event = {
-        stream,
-        seq: message?.seq ?? 0,
-        key: message?.key ?? '',
-        result: slim,
-        status,
-      };
-      metrics?.attempt(event);
-      events.push(event);
-    });
-  return { engines, gateway, source };
+      },
+      status,
+    };
+    metrics?.attempt(event);
+    events.push(event);
+  });
 }
 
 function gatewayOf(config: SmsGatewayConfig): SmsGateway {

@@ -97,6 +97,7 @@ export interface Delivery {
 
 export interface DeliveriesQuery {
   status?: DeliveryStatus;
+  /** Exact key. Not indexed (decision 0028): the walk by seq is for tools and tests. */
   key?: string;
   limit: number;
   /** Ascending by seq, starting after this seq (default 0). */

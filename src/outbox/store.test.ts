@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { DeliveryStore } from './store.ts';
 
 let dir: string;
@@ -129,6 +130,74 @@ describe('delivery store', { timeout: 10_000 }, () => {
     assert.equal(reopened.deliveries({ limit: 1 })[0].status, 'delivered');
     assert.equal(reopened.deliveries({ limit: 1 })[0].log[0].status, 200);
     reopened.close();
+  });
+
+  test('a flush of many rows (several multi-row statements of each size) writes every row', () => {
+    const store = new DeliveryStore(path, 'cb');
+    // 87 = 64 + 16 + 4 + 3 × 1: every statement size, the single-row one more than once.
+    const seqs = Array.from({ length: 87 }, (_, i) => i + 1);
+    store.take(seqs.map(taken), 87, 100);
+    store.claim(seqs, 200);
+    for (const seq of seqs.filter((s) => s % 3 !== 0))
+      store.finish(seq, 1, { ok: true, status: 200, latencyMs: 1 }, { status: 'delivered' }, 300);
+    store.flush();
+    store.abandon(); // a crash right after the flush
+    const reopened = new DeliveryStore(path, 'cb');
+    assert.equal(reopened.cursor(), 87);
+    assert.deepEqual(reopened.counts(), { pending: 0, delivering: 29, delivered: 58, dead: 0 });
+    const all = reopened.deliveries({ limit: 100 });
+    assert.deepEqual(
+      all.map((d) => d.seq),
+      seqs,
+    );
+    assert.deepEqual(all[1].log, [
+      {
+        attempt: 1,
+        startedAtMs: 200,
+        finishedAtMs: 300,
+        status: 200,
+        latencyMs: 1,
+        responseExcerpt: null,
+        error: null,
+        ok: true,
+      },
+    ]);
+    assert.equal(all[2].log[0].finishedAtMs, null);
+    reopened.close();
+  });
+
+  test('a file from before keeps its rows; its indexes over every row are replaced by one over open and dead ones', () => {
+    const old = new Database(path);
+    old.exec(`CREATE TABLE messages (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, key TEXT NOT NULL,
+      endpoint TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      round_base INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT,
+      taken_at INTEGER NOT NULL, delivered_at INTEGER);
+      CREATE INDEX messages_due ON messages (status, next_attempt_at, seq);
+      CREATE INDEX messages_key ON messages (key, seq);
+      INSERT INTO messages (seq, stream, key, endpoint, status, next_attempt_at, taken_at, delivered_at)
+      VALUES (1, 'cb', 'k1', 'e', 'delivered', 0, 0, 5), (2, 'cb', 'k2', 'e', 'dead', 0, 0, NULL),
+        (3, 'cb', 'k3', 'e', 'pending', 0, 0, NULL);`);
+    old.close();
+    const store = new DeliveryStore(path, 'cb');
+    assert.deepEqual(store.counts(), { pending: 1, delivering: 0, delivered: 1, dead: 1 });
+    assert.equal(store.replayDead(10, 10), 1);
+    assert.deepEqual(store.counts(), { pending: 2, delivering: 0, delivered: 1, dead: 0 });
+    // The key filter still finds a message, delivered or not, without its index.
+    assert.deepEqual(
+      store.deliveries({ limit: 5, key: 'k1' }).map((d) => [d.seq, d.status]),
+      [[1, 'delivered']],
+    );
+    store.close();
+    const check = new Database(path, { readonly: true });
+    const indexes = check
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
+      .all()
+      .map((r) => (r as { name: string }).name);
+    check.close();
+    assert.deepEqual(indexes.filter((name) => !name.startsWith('sqlite_autoindex')).sort(), [
+      'messages_delivered',
+      'messages_open',
+    ]);
   });
 
   test('a second store on the same file is refused while the first holds it', () => {

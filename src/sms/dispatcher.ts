@@ -59,8 +59,17 @@ export function createSmsDispatcher(deps: SmsDispatcherDeps): LocalOutbox {
       log: deps.log,
       fed: deps.fed,
     },
-    { ...SMS_OUTBOX_DEFAULTS, ...deps.options },
+    { ...SMS_OUTBOX_DEFAULTS, ...concurrencyOf(deps.gateway), ...deps.options },
   );
+}
+
+/**
+ * A gateway that wants more sends in flight than the outbox's defaults (the file gateway, whose
+ * sends share a write and an fsync) gets them: it is the only endpoint of this outbox.
+ */
+function concurrencyOf(gateway: SmsGateway): OutboxOptions {
+  const max = gateway.concurrencyMax;
+  return max === undefined ? {} : { concurrencyMax: max, endpointConcurrencyMax: max };
 }
 
 /** The gateway message id: the journal seq, the same on every retry. */
@@ -87,5 +96,5 @@ async function deliverSms(
     from: deps.senderId,
     id: smsMessageId(record),
   };
-  return deps.gateway.send(message, context.signal);
+  return deps.gateway.send(message, context);
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { FileSmsGateway, HttpSmsGateway, type SmsToSend } from './gateway.ts';
+import { FileSmsGateway, HttpSmsGateway, type SmsToSend, sendContextOf } from './gateway.ts';
 import { acceptedReply, type FakeSmsApi, startFakeSmsApi } from './testing/fake-sms-api.ts';
 
 const TEST_TIMEOUT_MS = 10_000;
@@ -17,7 +17,7 @@ const message = (i: number): SmsToSend => ({
   from: 'MPESA',
   id: `sms-${i}`,
 });
-const live = () => new AbortController().signal;
+const live = () => sendContextOf(new AbortController().signal);
 
 describe('FileSmsGateway', { timeout: TEST_TIMEOUT_MS }, () => {
   let dir: string;
@@ -47,12 +47,35 @@ describe('FileSmsGateway', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.equal(echoed.length, 50);
   });
 
+  test('sends within the flush interval share one write and fsync; each resolves once on disk', async () => {
+    const path = join(dir, 'sms.jsonl');
+    const gateway = new FileSmsGateway({ path, flushIntervalMs: 60_000 });
+    // Idle: the first send is written at once, and is on disk when it resolves.
+    assert.ok((await gateway.send(message(0), live())).ok);
+    assert.equal(readFileSync(path, 'utf8').trimEnd().split('\n').length, 1);
+    assert.equal(gateway.writes, 1);
+    // Within the interval: the next sends wait for one shared write, which close() starts now.
+    const pending = Array.from({ length: 30 }, (_, i) => gateway.send(message(i + 1), live()));
+    await gateway.close();
+    const results = await Promise.all(pending);
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(gateway.writes, 2);
+    const ids = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 31 }, (_, i) => `sms-${i}`),
+    );
+  });
+
   test('an aborted send writes nothing; a closed gateway refuses (retryably)', async () => {
     const path = join(dir, 'sms.jsonl');
     const gateway = new FileSmsGateway({ path });
     const controller = new AbortController();
     controller.abort();
-    const aborted = await gateway.send(message(1), controller.signal);
+    const aborted = await gateway.send(message(1), sendContextOf(controller.signal));
     assert.deepEqual([aborted.ok, aborted.retryable], [false, true]);
     assert.equal(existsSync(path), false);
     await gateway.close();
@@ -156,7 +179,7 @@ describe('HttpSmsGateway (Africa’s Talking shape)', { timeout: TEST_TIMEOUT_MS
     assert.deepEqual([timedOut.ok, timedOut.retryable], [false, true]);
     assert.match(timedOut.error ?? '', /timeout|aborted/i);
     const controller = new AbortController();
-    const pending = gateway.send(message(2), controller.signal);
+    const pending = gateway.send(message(2), sendContextOf(controller.signal));
     setTimeout(() => controller.abort(), 20);
     const aborted = await pending;
     assert.deepEqual([aborted.ok, aborted.retryable], [false, true]);

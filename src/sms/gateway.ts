@@ -11,6 +11,7 @@ import { cut } from '../outbox/attempt.ts';
 import {
   type AttemptResult,
   type Clock,
+  type DeliveryContext,
   ERROR_CHARS_MAX,
   RESPONSE_EXCERPT_CHARS_MAX,
 } from '../outbox/model.ts';
@@ -27,10 +28,32 @@ export interface SmsToSend {
 
 export type SmsSendResult = AttemptResult;
 
+/**
+ * How a send hears that its attempt was cut short: the outbox attempt's context. `signal` is made
+ * on first read (an AbortController per send), so a gateway that can do with onCancel should.
+ */
+export type SmsSendContext = Pick<DeliveryContext, 'onCancel' | 'signal'>;
+
+/** A send context for a caller that holds an AbortSignal (tools, tests). */
+export function sendContextOf(signal: AbortSignal): SmsSendContext {
+  return {
+    signal,
+    onCancel(hook) {
+      if (signal.aborted) hook(signal.reason);
+      else signal.addEventListener('abort', () => hook(signal.reason), { once: true });
+    },
+  };
+}
+
 export interface SmsGateway {
   /** Names the gateway in the delivery log and keys its concurrency limit. */
   readonly name: string;
-  send(message: SmsToSend, signal: AbortSignal): Promise<SmsSendResult>;
+  /**
+   * Sends worth having in flight at once, when more than the outbox's default per-endpoint limit
+   * (the file gateway: its sends wait to share one write and one fsync, so the more, the cheaper).
+   */
+  readonly concurrencyMax?: number;
+  send(message: SmsToSend, context: SmsSendContext): Promise<SmsSendResult>;
   close(): Promise<void>;
 }
 
@@ -45,6 +68,13 @@ export interface FileSmsGatewayOptions {
   queueMax?: number;
   /** Lines per write-and-fsync. */
   batchMax?: number;
+  /**
+   * The least time between the starts of two writes. An idle gateway writes a send at once; under
+   * load the sends of this interval share one write and one fsync, so the file costs at most
+   * 1000 / flushIntervalMs fsyncs a second however many messages go out. 0: write whenever the
+   * previous write is done.
+   */
+  flushIntervalMs?: number;
   /** At this size the file is renamed to `<path>.1` (replacing an older one) and restarted. */
   rotateBytes?: number;
 }
@@ -57,33 +87,49 @@ interface QueuedLine {
 
 const FILE_QUEUE_MAX_DEFAULT = 10_000;
 const FILE_BATCH_MAX_DEFAULT = 500;
+const FILE_FLUSH_INTERVAL_MS_DEFAULT = 20;
+/** Enough sends in flight for a flush interval's worth of messages at a few thousand a second. */
+const FILE_CONCURRENCY_MAX = 256;
 const FILE_ROTATE_BYTES_DEFAULT = 64 * 1024 * 1024;
 
 /**
- * Appends each message as one JSON line. Sends that arrive while a write is in progress go out
- * together in the next one, with one fsync per batch: a send resolves only once its line is on
- * disk, so "delivered" in the outbox means the line survives a crash.
+ * Appends each message as one JSON line. Sends go out in batches, one write and one fsync each:
+ * those that arrive while a write is in progress, or within flushIntervalMs of the previous
+ * write's start, share the next one. A send resolves only once its line is on disk, so
+ * "delivered" in the outbox means the line survives a crash.
  */
 export class FileSmsGateway implements SmsGateway {
   readonly name = 'file';
+  readonly concurrencyMax = FILE_CONCURRENCY_MAX;
   private readonly queue: QueuedLine[] = [];
   private handle: FileHandle | null = null;
   private sizeBytes = 0;
   private flushing: Promise<void> | null = null;
+  /** The next write, waiting for the flush interval to pass. */
+  private timer: NodeJS.Timeout | null = null;
+  private lastWriteStartMs = Number.NEGATIVE_INFINITY;
+  private writeCount = 0;
   private closed = false;
   private readonly queueMax: number;
   private readonly batchMax: number;
   private readonly rotateBytes: number;
+  private readonly flushIntervalMs: number;
 
   constructor(private readonly options: FileSmsGatewayOptions) {
     this.queueMax = options.queueMax ?? FILE_QUEUE_MAX_DEFAULT;
     this.batchMax = options.batchMax ?? FILE_BATCH_MAX_DEFAULT;
     this.rotateBytes = options.rotateBytes ?? FILE_ROTATE_BYTES_DEFAULT;
+    this.flushIntervalMs = options.flushIntervalMs ?? FILE_FLUSH_INTERVAL_MS_DEFAULT;
   }
 
-  send(message: SmsToSend, signal: AbortSignal): Promise<SmsSendResult> {
+  send(message: SmsToSend, context: SmsSendContext): Promise<SmsSendResult> {
     const startedMs = performance.now();
-    if (signal.aborted) return Promise.resolve(refused('aborted before writing', startedMs));
+    // The hook runs at once if the attempt was already cut; no AbortSignal made per send.
+    let cutBeforeWriting = false;
+    context.onCancel(() => {
+      cutBeforeWriting = true;
+    });
+    if (cutBeforeWriting) return Promise.resolve(refused('aborted before writing', startedMs));
     if (this.closed) return Promise.resolve(refused('file gateway closed', startedMs));
     if (this.queue.length >= this.queueMax)
       return Promise.resolve(refused(`file gateway queue full (${this.queueMax})`, startedMs));
@@ -95,8 +141,19 @@ export class FileSmsGateway implements SmsGateway {
     });
   }
 
+  /** Batches written so far, each with one fsync. */
+  get writes(): number {
+    return this.writeCount;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    // What is queued is written now, not after the interval.
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.startFlush();
+    }
     while (this.flushing !== null) await this.flushing;
     await this.handle?.close();
     this.handle = null;
@@ -106,34 +163,52 @@ export class FileSmsGateway implements SmsGateway {
     return this.options.clock?.nowMs() ?? Date.now();
   }
 
-  /** Starts the flush loop unless it runs; a send that lands just as it ends restarts it. */
+  /**
+   * Starts a write unless one runs or waits: at once when the previous one started at least
+   * flushIntervalMs ago, else when it will have. A send that lands as a write ends re-kicks.
+   */
   private kick(): void {
-    if (this.flushing !== null) return;
+    if (this.flushing !== null || this.timer !== null) return;
+    const waitMs = this.lastWriteStartMs + this.flushIntervalMs - performance.now();
+    if (waitMs <= 0 || this.closed) {
+      this.startFlush();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.startFlush();
+    }, waitMs);
+  }
+
+  private startFlush(): void {
+    this.lastWriteStartMs = performance.now();
     this.flushing = this.flush().finally(() => {
       this.flushing = null;
       if (this.queue.length > 0) this.kick();
     });
   }
 
+  /** Writes one batch (what is queued, up to batchMax) with one fsync, then settles its sends. */
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchMax);
-      try {
-        await this.write(batch.map((q) => `${q.line}\n`).join(''));
-      } catch (error) {
-        // Disk full or the folder gone: worth retrying once an operator has fixed it.
-        await this.reset();
-        for (const q of batch)
-          q.resolve(refused(`file write failed: ${messageOf(error)}`, q.startedMs));
-        continue;
-      }
-      for (const q of batch) {
-        this.options.echo?.(q.line);
-        q.resolve({ ok: true, latencyMs: elapsedMs(q.startedMs), retryable: false });
-      }
-      // The lines are durable whatever happens here; a failed rotation just keeps appending.
-      if (this.sizeBytes >= this.rotateBytes) await this.rotate().catch(() => {});
+    const batch = this.queue.splice(0, this.batchMax);
+    if (batch.length === 0) return;
+    let text = '';
+    for (const q of batch) text += `${q.line}\n`;
+    try {
+      await this.write(text);
+    } catch (error) {
+      // Disk full or the folder gone: worth retrying once an operator has fixed it.
+      await this.reset();
+      for (const q of batch)
+        q.resolve(refused(`file write failed: ${messageOf(error)}`, q.startedMs));
+      return;
     }
+    for (const q of batch) {
+      this.options.echo?.(q.line);
+      q.resolve({ ok: true, latencyMs: elapsedMs(q.startedMs), retryable: false });
+    }
+    // The lines are durable whatever happens here; a failed rotation just keeps appending.
+    if (this.sizeBytes >= this.rotateBytes) await this.rotate().catch(() => {});
   }
 
   private async write(text: string): Promise<void> {
@@ -144,6 +219,7 @@ export class FileSmsGateway implements SmsGateway {
     const bytes = Buffer.from(text, 'utf8');
     await this.handle.write(bytes);
     await this.handle.sync();
+    this.writeCount++;
     this.sizeBytes += bytes.length;
   }
 
@@ -199,7 +275,7 @@ export class HttpSmsGateway implements SmsGateway {
     this.timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS_DEFAULT;
   }
 
-  async send(message: SmsToSend, signal: AbortSignal): Promise<SmsSendResult> {
+  async send(message: SmsToSend, context: SmsSendContext): Promise<SmsSendResult> {
     const startedMs = performance.now();
     const form = new URLSearchParams({
       username: this.options.username,
@@ -216,7 +292,7 @@ export class HttpSmsGateway implements SmsGateway {
           'Content-Type': 'application/x-www-form-urlencoded',
         },
         body: form.toString(),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]),
+        signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.timeoutMs)]),
       });
       const body = await readBounded(response, RESPONSE_BYTES_MAX);
       const retryAfterMs = retryAfterOf(response.headers.get('retry-after'));

@@ -48,8 +48,17 @@ export interface CallbackDeliveryOptions {
 
 /** The per-endpoint concurrency key: the callback URL's origin. */
 export function callbackEndpointOf(record: Pick<StoredRecord, 'body'>): string {
-  return new URL(parseCallbackBody(record).url).origin;
+  const url = parseCallbackBody(record).url;
+  const known = originsByUrl.get(url);
+  if (known !== undefined) return known;
+  const origin = new URL(url).origin;
+  // A partner's URL is the same on every callback: one parse per URL, not per record. Bounded.
+  if (originsByUrl.size >= ENDPOINTS_CACHED_MAX) originsByUrl.clear();
+  originsByUrl.set(url, origin);
+  return origin;
 }
+
+const originsByUrl = new Map<string, string>();
 
 /** Adapts `deliverCallback` to the outbox engine's Deliverer signature. */
 export function createCallbackDeliverer(options: CallbackDeliveryOptions) {

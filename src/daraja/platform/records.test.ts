@@ -38,3 +38,15 @@ test('a callback body of an unknown kind or without a URL is refused', () => {
   );
   assert.equal(parseCallbackBody({ body: '{"kind":"stk","url":"http://x"}' }).kind, 'stk');
 });
+
+test('a callback record is parsed once per body: the same object again, a changed body afresh', () => {
+  const record = { body: '{"kind":"stk","url":"http://x"}' };
+  const first = parseCallbackBody(record);
+  assert.equal(parseCallbackBody(record), first);
+  // An equal text in another record object is parsed on its own (the cache is per object).
+  assert.notEqual(parseCallbackBody({ body: record.body }), first);
+  record.body = '{"kind":"stk","url":"http://y"}';
+  assert.equal(parseCallbackBody(record).url, 'http://y');
+  record.body = '{"kind":"stk"}';
+  assert.throws(() => parseCallbackBody(record), /malformed callback record/);
+});
