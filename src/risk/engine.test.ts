@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { PaymentsHooks } from '../payments/context.ts';
+import { defaultMarketConfig } from '../payments/market-config.ts';
 import { createRiskEngine } from './engine.ts';
 import { createFeatureStore } from './features.ts';
 import { HOUR_MS } from './limits.ts';
@@ -119,6 +120,37 @@ describe('risk engine', () => {
     const decision = engine.assess(withdrawal);
     assert.equal(decision.action, 'step_up', 'a hold-band score without evidence steps up');
     assert.equal(decision.reasons.at(-1)?.name, 'uncorroborated_score');
+  });
+
+  test("split amounts corroborate per recipient, not an agent's near-top deposits to many", {
+    timeout,
+  }, () => {
+    const holdBand = { step_up: 0.5, hold: 0.9, block: 0.999 };
+    const engine = createRiskEngine({
+      features: createFeatureStore({ commissionBands: defaultMarketConfig().commissions }),
+      rules: DEFAULT_RULES,
+      model: stump('amount_log', Math.log1p(2_000), 'amount-v1', holdBand),
+      clock,
+    });
+    const deposit = (to: string, atMs: number, amountCents = 248_000): RiskTransaction => ({
+      type: 'agent_deposit',
+      from: { kind: 'agent', id: '400100' },
+      to: { kind: 'customer', id: to },
+      amountCents,
+      timestampMs: atMs,
+    });
+    // Six customers' deposits, each just under the top of its own band (none of the same amount).
+    [345_000, 490_000, 740_000, 980_000, 1_480_000, 1_980_000].forEach((cents, k) => {
+      engine.observe(deposit(`25473300030${k}`, T0 - (30 - k) * 60_000, cents));
+    });
+    const busy = engine.assess(deposit('254733000001', T0));
+    assert.equal(busy.action, 'step_up', 'six near-top deposits to six customers are no pattern');
+    assert.equal(busy.reasons.at(-1)?.name, 'uncorroborated_score');
+    engine.observe(deposit('254733000001', T0 - 2 * 60_000));
+    engine.observe(deposit('254733000001', T0 - 60_000));
+    const split = engine.assess(deposit('254733000001', T0));
+    assert.equal(split.action, 'hold');
+    assert.equal(split.reasons.at(-1)?.name, 'pair_near_band_top_1h');
   });
 
   test('without a model the rules decide alone', { timeout }, () => {

@@ -175,6 +175,7 @@ const EVIDENCE = {
   payerFanIn24h: 5,
   payerCount10m: 10,
   splitPattern1h: 3,
+  pairSplit1h: 2,
 } as const;
 
 const hoursLog = (hours: number) => Math.log1p(hours);
@@ -199,8 +200,9 @@ export function corroboration(
   if (txn.from.kind === 'customer' && features[F.payer_fan_in_24h] >= EVIDENCE.payerFanIn24h)
     return 'payer_fan_in_24h';
   if (features[F.payer_count_10m] >= EVIDENCE.payerCount10m) return 'payer_count_10m';
-  if (features[F.payer_near_band_top_1h] >= EVIDENCE.splitPattern1h)
-    return 'payer_near_band_top_1h';
+  // Split amounts to this one recipient: a busy agent's near-top amounts to many customers are
+  // chance, not a pattern (decision 0025).
+  if (features[F.pair_near_band_top_1h] >= EVIDENCE.pairSplit1h) return 'pair_near_band_top_1h';
   if (features[F.payer_same_amount_1h] >= EVIDENCE.splitPattern1h) return 'payer_same_amount_1h';
   return null;
 }

@@ -143,6 +143,41 @@ describe('feature store', () => {
     assert.equal(x[F.payer_near_band_top_1h], 5);
     assert.equal(x[F.payer_same_amount_1h], 5);
     assert.equal(x[F.pair_count_1h], 5);
+    assert.equal(x[F.pair_near_band_top_1h], 5);
+    // The same agent's near-top deposits to other customers are not split amounts to this one.
+    const other = features(store, { ...deposit(2_495, T0), to: { kind: 'customer', id: B } });
+    assert.equal(other[F.payer_near_band_top_1h], 5);
+    assert.equal(other[F.pair_near_band_top_1h], 0);
+  });
+
+  test('velocity is measured against the payer own hourly rate, with a prior while new', {
+    timeout,
+  }, () => {
+    const store = createFeatureStore();
+    // A payment a day for ten days, then three in the last hour.
+    for (let d = 10; d >= 1; d--) store.observe(send(A, B, 100, T0 - d * 24 * HOUR_MS));
+    for (let k = 3; k >= 1; k--) store.observe(send(A, B, 100, T0 - k * 10 * MINUTE_MS));
+    const x = features(store, send(A, B, 100, T0));
+    // (10 + 3 remembered + a prior day's 24) over (240 h + the prior day): 37 / 264 per hour.
+    close(x[F.payer_rate_ratio_1h], 3 / (37 / 264));
+    // Three payments in a newcomer's first hour are no departure from a habit nobody knows yet.
+    for (let k = 3; k >= 1; k--) store.observe(send(C, B, 100, T0 - k * 10 * MINUTE_MS));
+    close(features(store, send(C, B, 100, T0))[F.payer_rate_ratio_1h], 3 / (27 / 48));
+    // Nobody seen before: no payments in the hour, nothing to compare.
+    assert.equal(features(store, send('254711000009', B, 100, T0))[F.payer_rate_ratio_1h], 0);
+  });
+
+  test('the balance is measured against the payer typical payment, not in shillings', {
+    timeout,
+  }, () => {
+    const store = createFeatureStore();
+    for (let k = 0; k < 50; k++) store.observe(send(A, B, 3_000, T0 - (k + 1) * HOUR_MS));
+    const rich = features(store, send(A, B, 3_000, T0, { fromBalanceCents: 9_000 * KES }));
+    // The typical payment is shrunk a little towards the KES 500 prior: a bit over three payments.
+    const r = rich[F.balance_to_typical_ratio];
+    assert.ok(r > 3 && r < 4, `${r} is not about three payments`);
+    const unknown = features(store, send(A, B, 3_000, T0));
+    assert.ok(Number.isNaN(unknown[F.balance_to_typical_ratio]));
   });
 
   test('memory is bounded: parties and windows never grow past their capacities', {

@@ -115,6 +115,12 @@ const AMOUNT_PRIOR_WEIGHT = 5;
 /** A share of the payer's habits starts at this prior, worth this many payments. */
 const HABIT_PRIOR = 0.2;
 const HABIT_PRIOR_WEIGHT = 3;
+/**
+ * Prior for a payer's rate: one payment an hour, worth one day of history. Generous on purpose:
+ * a newcomer's habit is unknown, so a busy first evening is not a departure from it; the ratio
+ * speaks once the customer's own days outweigh the prior (trust that grows with history).
+ */
+const RATE_PRIOR_PER_DAY = 24;
 /** Spending this share of the balance or more counts as spending it down. */
 const DRAIN_SHARE = 0.8;
 
@@ -269,7 +275,6 @@ function fillTransaction(deps: StoreDeps, txn: RiskTransaction, into: Float64Arr
   into[F.band_position] = bandPosition(deps, txn.type, txn.amountCents);
   const balance = txn.fromBalanceCents;
   const known = balance !== undefined && Number.isFinite(balance);
-  into[F.balance_log] = known ? centsLog(Math.max(0, balance)) : Number.NaN;
   into[F.drain_ratio] = known ? ratio(txn.amountCents, balance) : Number.NaN;
 }
 
@@ -288,9 +293,11 @@ function fillPayerOut(
   let newRecipients1h = 0;
   let sameAmount1h = 0;
   let nearTop1h = 0;
+  let pairNearTop1h = 0;
   let pair1h = 0;
   let pair24h = 0;
   let newestMs = Number.NaN;
+  let oldestMs = Number.NaN;
   const habits = { newRecipient: 0, drain: 0, quick: 0 };
   scratch.fanOut1h.clear();
   scratch.fanOut24h.clear();
@@ -299,6 +306,7 @@ function fillPayerOut(
     const at = payer * RING_EVENTS + k;
     const atMs = table.outMs[at];
     if (!(atMs <= newestMs)) newestMs = atMs;
+    if (!(atMs >= oldestMs)) oldestMs = atMs;
     const flags = table.outFlags[at];
     if ((flags & OUT_FLAG_NEW_RECIPIENT) !== 0) habits.newRecipient += 1;
     if ((flags & OUT_FLAG_DRAIN) !== 0) habits.drain += 1;
@@ -313,8 +321,11 @@ function fillPayerOut(
     if (age >= WINDOW_1H_MS) continue;
     scratch.fanOut1h.add(other);
     if (other === peer) pair1h += 1;
-    if ((table.outFlags[at] & OUT_FLAG_NEW_RECIPIENT) !== 0) newRecipients1h += 1;
-    if ((table.outFlags[at] & OUT_FLAG_NEAR_BAND_TOP) !== 0) nearTop1h += 1;
+    if ((flags & OUT_FLAG_NEW_RECIPIENT) !== 0) newRecipients1h += 1;
+    if ((flags & OUT_FLAG_NEAR_BAND_TOP) !== 0) {
+      nearTop1h += 1;
+      if (other === peer) pairNearTop1h += 1;
+    }
     if (Math.abs(amount - txn.amountCents) <= SAME_AMOUNT_TOLERANCE * txn.amountCents)
       sameAmount1h += 1;
   }
@@ -332,14 +343,28 @@ function fillPayerOut(
   into[F.payer_same_amount_1h] = sameAmount1h;
   into[F.payer_near_band_top_1h] = nearTop1h;
   into[F.pair_count_1h] = pair1h;
+  into[F.pair_near_band_top_1h] = pairNearTop1h;
   into[F.pair_count_24h] = pair24h;
   into[F.payer_idle_days_log] =
     length === 0 ? Number.NaN : Math.log1p(Math.max(0, txn.timestampMs - newestMs) / DAY_MS);
   const share = (count: number) =>
     (count + HABIT_PRIOR * HABIT_PRIOR_WEIGHT) / (length + HABIT_PRIOR_WEIGHT);
+  into[F.payer_rate_ratio_1h] = rateRatio(counts[2], length, txn.timestampMs - oldestMs);
   into[F.payer_new_recipient_share] = share(habits.newRecipient);
   into[F.payer_drain_share] = share(habits.drain);
   into[F.payer_quick_spend_share] = share(habits.quick);
+}
+
+/**
+ * Payments in the last hour against the payer's own hourly rate over the remembered ring, shrunk
+ * towards a prior rate while the history is short (decision 0025): a trader's tenth payment of the
+ * hour is ordinary, a household's is not. The span is at least a day so a few payments close
+ * together do not make their own baseline.
+ */
+function rateRatio(count1h: number, remembered: number, spanMs: number): number {
+  const spanH = Math.max(24, (Number.isFinite(spanMs) ? spanMs : 0) / HOUR_MS);
+  const perHour = (remembered + RATE_PRIOR_PER_DAY) / (spanH + 24);
+  return Math.min(RATIO_MAX, count1h / perHour);
 }
 
 /** Adds one event of age `age` (< 24 h) to the 1 min / 10 min / 1 h / 24 h sums. */
@@ -377,6 +402,13 @@ function fillPayerHistory(
   into[F.amount_z] = (amountLog - shrunkMean) / Math.sqrt(variance);
   into[F.amount_to_mean_ratio] = ratio(txn.amountCents, typicalCents);
   into[F.amount_to_max_ratio] = ratio(txn.amountCents, maxCents);
+  // The balance against what this customer usually pays, not in shillings: a salaried household
+  // keeping KES 8,000 is not at risk for it (decision 0025).
+  const balance = txn.fromBalanceCents;
+  into[F.balance_to_typical_ratio] =
+    balance !== undefined && Number.isFinite(balance)
+      ? ratio(Math.max(0, balance), typicalCents)
+      : Number.NaN;
 }
 
 /** One pass over the payer's incoming ring: fan-in, pass-through, the last money received. */

@@ -71,6 +71,25 @@ describe('hard rules', () => {
     assert.equal(evaluate(DEFAULT_RULES, store, deposit(VICTIM, 1_700, T0)), null);
   });
 
+  test("a busy agent's near-top deposits to many customers do not make a customer's cash-ins a split", {
+    timeout,
+  }, () => {
+    const store = createFeatureStore({ commissionBands: defaultMarketConfig().commissions });
+    const deposit = (to: string, kes: number, atMs: number): RiskTransaction => ({
+      type: 'agent_deposit',
+      from: { kind: 'agent', id: '400100' },
+      to: { kind: 'customer', id: to },
+      amountCents: kes * KES,
+      timestampMs: atMs,
+    });
+    // Other customers' deposits just under the band top, and two ordinary ones to this customer.
+    for (let k = 0; k < 6; k++)
+      store.observe(deposit(`2547220000${String(10 + k)}`, 2_480, T0 - (30 - k) * MINUTE_MS));
+    store.observe(deposit(VICTIM, 1_200, T0 - 20 * MINUTE_MS));
+    store.observe(deposit(VICTIM, 1_800, T0 - 10 * MINUTE_MS));
+    assert.equal(evaluate(DEFAULT_RULES, store, deposit(VICTIM, 2_480, T0)), null);
+  });
+
   test('blocklists block payments from and to listed parties, in any number format', {
     timeout,
   }, () => {

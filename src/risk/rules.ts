@@ -134,7 +134,20 @@ export const DEFAULT_RULES: RulesConfig = {
       when: [
         { feature: 'band_position', op: 'gte', value: 0.9 },
         { feature: 'pair_count_1h', op: 'gte', value: 2 },
-        { feature: 'payer_near_band_top_1h', op: 'gte', value: 2 },
+        { feature: 'pair_near_band_top_1h', op: 'gte', value: 2 },
+      ],
+    },
+    {
+      // A burst against the customer's own habit (decision 0025): the sixth payment in ten
+      // minutes from someone who pays at a small fraction of that rate, whatever the products. A
+      // trader's busy hour or a newcomer's first evening stays under it (no payment of the three
+      // validation populations reaches it); a settled customer's stolen phone being emptied does.
+      name: 'burst_against_habit',
+      action: 'step_up',
+      types: CUSTOMER_PAID_TYPES,
+      when: [
+        { feature: 'payer_count_10m', op: 'gte', value: 5 },
+        { feature: 'payer_rate_ratio_1h', op: 'gte', value: 30 },
       ],
     },
     {

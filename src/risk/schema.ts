@@ -58,6 +58,9 @@ export const FEATURE_DEFS = [
   i('payer_new_recipients_1h'),
   i('payer_same_amount_1h'),
   i('payer_near_band_top_1h'),
+  // Payments in the last hour against the payer's own hourly rate (decision 0025): velocity as a
+  // departure from the customer's habit, whatever the products used.
+  f('payer_rate_ratio_1h'),
   // The amount against the payer's own history. How MANY payments the store has seen is not a
   // feature (decision 0020): it measures the store's memory (its replay window, restarts, a
   // migration without history) and the customer's activity level, not risk; trained on, it made
@@ -76,6 +79,9 @@ export const FEATURE_DEFS = [
   // The payer and this recipient.
   b('new_recipient'),
   i('pair_count_1h'),
+  // Payments to this recipient in the last hour just under a band's top: split amounts to one
+  // party, not a busy agent's chance near-top amounts to many (decision 0025).
+  i('pair_near_band_top_1h'),
   i('pair_count_24h'),
   // Money coming into the payer: mules, pass-through, "send it back" scams.
   i('payer_fan_in_1h'),
@@ -90,7 +96,10 @@ export const FEATURE_DEFS = [
   f('sim_swap_age_h_log', 'log1p'),
   f('device_change_age_h_log', 'log1p'),
   f('drain_ratio'),
-  f('balance_log', 'cents_log'),
+  // The balance against the payer's typical payment, not in shillings (decision 0025): the
+  // training simulator's takeovers pick the richest victims, so an absolute balance learnt
+  // "well-off" as risk and stepped up salaried households.
+  f('balance_to_typical_ratio'),
   f('payer_age_days_log', 'log1p'),
   // The recipient.
   i('recipient_fan_in_1h'),
