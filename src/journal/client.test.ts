@@ -702,6 +702,23 @@ function limitCases(backend: Backend): void {
     await client.close();
   });
 
+  test('a lone sequential caller is never held by the commit window', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    // A ten-minute window: only a submission the writer wrongly took for concurrent would wait.
+    const client = await open(await backend.journal(), { commitIntervalMs: 600_000 });
+    await seed(client);
+    for (let i = 0; i < 20; i++) {
+      const outcome = await settleWithin(
+        client.createTransfers([t(`lone-${i}`, 'bank', 'alice', 1)]),
+        20_000,
+      );
+      assert.ok(outcome.settled && outcome.ok, `submission ${i} committed at once`);
+      assert.deepEqual(codes(outcome.value), ['ok']);
+    }
+    await client.close();
+  });
+
   test('close() settles even if the writer dies while close() waits for in-flight batches', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {

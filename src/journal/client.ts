@@ -293,9 +293,10 @@ export class LedgerClient extends EventEmitter {
         batch.push(next);
       }
       const id = this.nextId++;
+      const overlapping = this.inFlight > 0 || batch.length > 1;
       this.batches.set(id, batch);
       this.inFlight++;
-      this.post({ type: 'submit', id, ops: batch.map((p) => p.op) });
+      this.post({ type: 'submit', id, ops: batch.map((p) => p.op), overlapping });
     }
   }
 

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   );
   port.on('message', (message: ToWorker) => {
     if (message.type === 'submit') {
-      group.add(message.id, message.ops);
+      group.add(message.id, message.ops, message.overlapping);
     } else if (message.type === 'feed') {
       attachFeed(writer, message.port, message.streams);
     } else if (message.type === 'read') {
