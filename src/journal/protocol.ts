@@ -70,7 +70,9 @@ export type ToWorker =
   | { type: 'read'; id: number; request: ReadRequest }
   /** Feed the commits of `streams` to `port` (feed.ts); the port is transferred. */
   | { type: 'feed'; port: MessagePort; streams: string[] }
-  | { type: 'close'; id: number };
+  | { type: 'close'; id: number }
+  /** Everything one turn produced, in order: one message, one wake-up (decision 0029). */
+  | { type: 'many'; messages: ToWorker[] };
 
 export type FromWorker =
   | { type: 'ready' }

@@ -72,8 +72,10 @@ async function main(): Promise<void> {
     () => writer.tick().catch(fatal),
     config.tickIntervalMs ?? TICK_INTERVAL_MS_DEFAULT,
   );
-  port.on('message', (message: ToWorker) => {
-    if (message.type === 'submit') {
+  const handle = (message: ToWorker): void => {
+    if (message.type === 'many') {
+      for (const one of message.messages) handle(one);
+    } else if (message.type === 'submit') {
       group.add(message.id, message.ops, message.overlapping);
     } else if (message.type === 'feed') {
       attachFeed(writer, message.port, message.streams);
@@ -93,7 +95,8 @@ async function main(): Promise<void> {
           port.close();
         }, fatal);
     }
-  });
+  };
+  port.on('message', handle);
   send({ type: 'ready' });
 }
 
