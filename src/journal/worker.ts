@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     },
     failed: fatal,
     eventsMax: Math.min(config.batchEventsMax ?? BATCH_EVENTS_MAX, BATCH_EVENTS_MAX),
-    intervalMs: config.commitIntervalMs ?? COMMIT_INTERVAL_MS_DEFAULT,
+    intervalMs: config.commitIntervalMs ?? commitWindowFromEnv() ?? COMMIT_INTERVAL_MS_DEFAULT,
   });
   const ticker = setInterval(
     () => writer.tick().catch(fatal),
@@ -98,6 +98,18 @@ async function main(): Promise<void> {
   };
   port.on('message', handle);
   send({ type: 'ready' });
+}
+
+/**
+ * MALIPO_COMMIT_WINDOW_MS: the group commit's window for this process (decision 0029), for an
+ * operator who trades answer latency against fsyncs, and for measuring that trade.
+ */
+function commitWindowFromEnv(): number | undefined {
+  const raw = process.env.MALIPO_COMMIT_WINDOW_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`MALIPO_COMMIT_WINDOW_MS=${raw}: not ms ≥ 0`);
+  return ms;
 }
 
 function toWire(result: BatchResult): WireBatchResult {
