@@ -702,6 +702,54 @@ function limitCases(backend: Backend): void {
     await client.close();
   });
 
+  test("a turn's reads and submissions reach the writer as one message, answered as before", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const client = await open(await backend.journal());
+    await seed(client);
+    const thread = threadOf(client);
+    const posted: unknown[] = [];
+    const postMessage = thread.postMessage.bind(thread);
+    thread.postMessage = (...args: Parameters<Worker['postMessage']>) => {
+      posted.push(args[0]);
+      postMessage(...args);
+    };
+    const [alice, paid, bob, records] = await Promise.all([
+      client.lookupAccounts(['alice']),
+      client.createTransfers([t('turn-1', 'alice', 'bob', 5)], {
+        records: [{ stream: 'turn', key: 'k', body: '{}' }],
+      }),
+      client.lookupAccounts(['bob']),
+      client.readRecords('turn', 0, 10),
+    ]);
+    assert.equal(posted.length, 1, 'one message for the turn');
+    assert.equal((posted[0] as { type: string }).type, 'many');
+    // Reads run before the turn's submissions commit, exactly as when they went one by one.
+    assert.equal(alice[0].debitsPosted, 0);
+    assert.equal(bob[0].creditsPosted, 500);
+    assert.deepEqual(records, []);
+    assert.deepEqual(codes(paid), ['ok']);
+    assert.equal((await account(client, 'bob')).creditsPosted, 505);
+    await client.close();
+  });
+
+  test('a lone sequential caller is never held by the commit window', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    // A ten-minute window: only a submission the writer wrongly took for concurrent would wait.
+    const client = await open(await backend.journal(), { commitIntervalMs: 600_000 });
+    await seed(client);
+    for (let i = 0; i < 20; i++) {
+      const outcome = await settleWithin(
+        client.createTransfers([t(`lone-${i}`, 'bank', 'alice', 1)]),
+        20_000,
+      );
+      assert.ok(outcome.settled && outcome.ok, `submission ${i} committed at once`);
+      assert.deepEqual(codes(outcome.value), ['ok']);
+    }
+    await client.close();
+  });
+
   test('close() settles even if the writer dies while close() waits for in-flight batches', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {

@@ -463,6 +463,46 @@ export function journalContract(name: string, factory: JournalFactory): void {
       await writer.close();
     });
 
+    test('commits of any size store every transfer and expiry once, in order', async () => {
+      const { time, writer, journal } = await seeded();
+      // Sizes that take every mix of the multi-row statements (64, 16, 4 and 1 rows on SQLite).
+      const sizes = [1, 3, 4, 5, 17, 21, 64, 85];
+      const ids: string[] = [];
+      for (const size of sizes) {
+        const events = Array.from({ length: size }, (_, i) => {
+          ids.push(`n${size}-${i}`);
+          return transfer(`n${size}-${i}`, 'bank', 'bob', 1 + i);
+        });
+        const [made] = await submit(writer, [{ kind: 'transfers', events }]);
+        assert.deepEqual(codes(made), Array(size).fill('ok'));
+      }
+      const pendings = Array.from({ length: 21 }, (_, i) =>
+        transfer(`x${i}`, 'bank', 'bob', 1, { flags: TransferFlags.pending, timeoutSeconds: 1 }),
+      );
+      const [held] = await submit(writer, [{ kind: 'transfers', events: pendings }]);
+      assert.deepEqual(codes(held), Array(21).fill('ok'));
+      time.advance(1_500_000);
+      await writer.tick(); // 21 expiries in one commit
+      const scanned = await writer.scanTransfers(0, 1_000);
+      assert.deepEqual(
+        scanned.rows.map((t) => t.id),
+        ['fund-a', 'fund-b', ...ids, ...pendings.map((p) => p.id)],
+      );
+      assert.deepEqual(
+        scanned.rows.slice(2, 2 + ids.length).map((t) => t.amount),
+        sizes.flatMap((size) => Array.from({ length: size }, (_, i) => 1 + i)),
+      );
+      const expiries = await writer.scanExpiries(0, 100);
+      assert.deepEqual(
+        expiries.rows.map((e) => e.pendingId),
+        pendings.map((p) => p.id),
+      );
+      const recomputed = await recomputeBalances(journal);
+      for (const account of await writer.lookupAccounts(['bank', 'bob']))
+        assert.deepEqual(recomputed.get(account.id), counters(account));
+      await writer.close();
+    });
+
     test('long histories across anchors: pagination both ways, balances as of, after restart', async () => {
       const { time, journal, writer } = await seeded(1);
       // 300 entries on alice (beyond four anchors), interleaved with pending transfers that expire.

@@ -84,7 +84,7 @@ export function storedRecords(
       key: r.key,
       body: r.body,
       timestamp,
-      balances: parseRecordBalances(r.balances),
+      balances: r.balanceValues !== undefined ? r.balanceValues : parseRecordBalances(r.balances),
     });
   }
   return fed;

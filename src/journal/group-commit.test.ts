@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { AccountFlags, TransferFlags, type TransferInput } from '../ledger/model.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, TARGET_PER_COMMIT } from './group-commit.ts';
 import { SqliteJournal } from './sqlite/journal.ts';
 import { type BatchResult, transferOutcomes, Writer, type WriterOp } from './writer.ts';
 
@@ -47,7 +47,7 @@ interface Answer {
   result: BatchResult;
 }
 
-function grouped(writer: Writer, eventsMax: number, intervalMs: number) {
+function grouped(writer: Writer, eventsMax: number, intervalMs: number, nowMs?: () => number) {
   const answers: Answer[] = [];
   const failures: unknown[] = [];
   const group = new GroupCommit({
@@ -56,6 +56,7 @@ function grouped(writer: Writer, eventsMax: number, intervalMs: number) {
     failed: (error) => failures.push(error),
     eventsMax,
     intervalMs,
+    nowMs,
   });
   return { group, answers, failures };
 }
@@ -185,6 +186,65 @@ describe('group commit', () => {
     assert.deepEqual(
       answers.map((a) => a.ids),
       [[1], [2], [3]],
+    );
+    await writer.close();
+  });
+
+  test('callers overlapping one at a time get the window, though each commit carried one', async () => {
+    const { writer } = await seededWriter();
+    const { group, answers } = grouped(writer, 8190, 600_000);
+    const pay = (id: string): WriterOp[] => [
+      { kind: 'transfers', events: [transfer(id, 'alice', 'bob', 1)] },
+    ];
+    // Moderate load: every commit carries one submission, but each was sent while another
+    // caller's was unanswered (the client says so). Decision 0019 committed each at once.
+    group.add(1, pay('o1'), true);
+    await until(() => answers.length === 1, 'nothing to wait for before the first arrival');
+    group.add(2, pay('o2'), true);
+    group.add(3, pay('o3'), true);
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(answers.length, 1, 'the second commit waits for the window');
+    await group.settle();
+    assert.deepEqual(
+      answers.map((a) => a.ids),
+      [[1], [2, 3]],
+    );
+    await writer.close();
+  });
+
+  test('a waiting group that reaches TARGET_PER_COMMIT ops goes without the window', async () => {
+    const { writer } = await seededWriter();
+    const { group, answers } = grouped(writer, 8190, 600_000);
+    group.add(1, [{ kind: 'transfers', events: [transfer('t-a', 'alice', 'bob', 1)] }]);
+    group.add(2, [{ kind: 'transfers', events: [transfer('t-b', 'alice', 'bob', 1)] }]);
+    await until(() => answers.length === 1, 'an idle writer commits at once');
+    for (let id = 3; id < 3 + TARGET_PER_COMMIT; id++) {
+      group.add(id, [{ kind: 'transfers', events: [transfer(`t-${id}`, 'alice', 'bob', 1)] }]);
+    }
+    // Only the size rule can start this commit: the window is ten minutes.
+    await until(() => answers.length === 2, 'the full group goes without the window');
+    assert.equal(answers[1].ids.length, TARGET_PER_COMMIT);
+    await writer.close();
+  });
+
+  test('after a burst, a caller arriving later than the window commits at once', async () => {
+    const { writer } = await seededWriter();
+    let clockMs = 0;
+    const { group, answers } = grouped(writer, 8190, 600_000, () => clockMs);
+    const pay = (id: string): WriterOp[] => [
+      { kind: 'transfers', events: [transfer(id, 'alice', 'bob', 1)] },
+    ];
+    group.add(1, pay('b1'), true);
+    group.add(2, pay('b2'), true);
+    await until(() => answers.length === 1, 'an idle writer commits at once');
+    // The server went quiet: the next arrival comes far beyond the window, so nobody else is
+    // likely to come within it, whatever the last commit carried.
+    clockMs += 10_000_000;
+    group.add(3, pay('b3'));
+    await until(() => answers.length === 2, 'the late arrival commits without settle()');
+    assert.deepEqual(
+      answers.map((a) => a.ids),
+      [[1, 2], [3]],
     );
     await writer.close();
   });

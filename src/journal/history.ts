@@ -11,12 +11,12 @@ import {
   type AccountTransfersQuery,
   assertReadLimit,
   type ChainEntry,
-  type Journal,
   zeroBalance,
 } from './journal.ts';
+import type { ChainSource } from './recent-entries.ts';
 
 async function entryAt(
-  journal: Journal,
+  journal: ChainSource,
   accountId: string,
   timestamp: number,
 ): Promise<ChainEntry> {
@@ -27,7 +27,7 @@ async function entryAt(
 
 /** The account's latest entry at or before `timestamp`, or null if it had none by then. */
 export async function seekAtOrBefore(
-  journal: Journal,
+  journal: ChainSource,
   head: AccountHead,
   timestamp: number,
 ): Promise<ChainEntry | null> {
@@ -45,7 +45,7 @@ export async function seekAtOrBefore(
 }
 
 export async function balanceAt(
-  journal: Journal,
+  journal: ChainSource,
   head: AccountHead,
   timestamp: number,
 ): Promise<AccountBalance | null> {
@@ -56,7 +56,7 @@ export async function balanceAt(
 }
 
 export async function accountTransfers(
-  journal: Journal,
+  journal: ChainSource,
   head: AccountHead,
   query: AccountTransfersQuery,
 ): Promise<AccountTransfer[]> {
@@ -70,7 +70,7 @@ export async function accountTransfers(
 }
 
 async function newestFirst(
-  journal: Journal,
+  journal: ChainSource,
   head: AccountHead,
   from: number,
   to: number,
@@ -90,7 +90,7 @@ async function newestFirst(
  * after the cursor, walk back to the cursor, and hand the span out in forward order.
  */
 async function oldestFirst(
-  journal: Journal,
+  journal: ChainSource,
   head: AccountHead,
   from: number,
   to: number,

@@ -41,6 +41,11 @@ export interface CommittedRecord {
   body: string;
   /** JSON of { accountId: [debitsPending, debitsPosted, creditsPending, creditsPosted] }, or null. */
   balances: string | null;
+  /**
+   * The same balances as objects, when the writer made them: the delivery feed hands them on
+   * without parsing `balances` back (what `parseRecordBalances(balances)` would give).
+   */
+  balanceValues?: Record<string, Balance> | null;
 }
 
 export interface StoredRecord {

@@ -62,11 +62,17 @@ export type ReadRequest =
   | { kind: 'metrics' };
 
 export type ToWorker =
-  | { type: 'submit'; id: number; ops: WireOp[] }
+  /**
+   * `overlapping`: sent while an earlier batch was unanswered, or carrying several submissions:
+   * evidence of concurrent callers, for the group commit's window (decision 0029).
+   */
+  | { type: 'submit'; id: number; ops: WireOp[]; overlapping: boolean }
   | { type: 'read'; id: number; request: ReadRequest }
   /** Feed the commits of `streams` to `port` (feed.ts); the port is transferred. */
   | { type: 'feed'; port: MessagePort; streams: string[] }
-  | { type: 'close'; id: number };
+  | { type: 'close'; id: number }
+  /** Everything one turn produced, in order: one message, one wake-up (decision 0029). */
+  | { type: 'many'; messages: ToWorker[] };
 
 export type FromWorker =
   | { type: 'ready' }

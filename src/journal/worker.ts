@@ -66,15 +66,17 @@ async function main(): Promise<void> {
     },
     failed: fatal,
     eventsMax: Math.min(config.batchEventsMax ?? BATCH_EVENTS_MAX, BATCH_EVENTS_MAX),
-    intervalMs: config.commitIntervalMs ?? COMMIT_INTERVAL_MS_DEFAULT,
+    intervalMs: config.commitIntervalMs ?? commitWindowFromEnv() ?? COMMIT_INTERVAL_MS_DEFAULT,
   });
   const ticker = setInterval(
     () => writer.tick().catch(fatal),
     config.tickIntervalMs ?? TICK_INTERVAL_MS_DEFAULT,
   );
-  port.on('message', (message: ToWorker) => {
-    if (message.type === 'submit') {
-      group.add(message.id, message.ops);
+  const handle = (message: ToWorker): void => {
+    if (message.type === 'many') {
+      for (const one of message.messages) handle(one);
+    } else if (message.type === 'submit') {
+      group.add(message.id, message.ops, message.overlapping);
     } else if (message.type === 'feed') {
       attachFeed(writer, message.port, message.streams);
     } else if (message.type === 'read') {
@@ -93,8 +95,21 @@ async function main(): Promise<void> {
           port.close();
         }, fatal);
     }
-  });
+  };
+  port.on('message', handle);
   send({ type: 'ready' });
+}
+
+/**
+ * MALIPO_COMMIT_WINDOW_MS: the group commit's window for this process (decision 0029), for an
+ * operator who trades answer latency against fsyncs, and for measuring that trade.
+ */
+function commitWindowFromEnv(): number | undefined {
+  const raw = process.env.MALIPO_COMMIT_WINDOW_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`MALIPO_COMMIT_WINDOW_MS=${raw}: not ms ≥ 0`);
+  return ms;
 }
 
 function toWire(result: BatchResult): WireBatchResult {

@@ -14,6 +14,7 @@ import {
   type AccountResultCode,
   accountResultCodes,
   accountResultIndex,
+  type Balance,
   isSuccess,
   type Transfer,
   type TransferInput,
@@ -39,6 +40,7 @@ import type {
   StoredExpiry,
   StoredRecord,
 } from './journal.ts';
+import { RecentEntries } from './recent-entries.ts';
 
 export type WriterOp =
   | {
@@ -78,6 +80,8 @@ export interface WriterOptions {
   checkInvariantsEveryBatch?: boolean;
   resolvedPendingsMax?: number;
   idIndexCapacityMax?: number;
+  /** Committed entries history walks find in memory (recent-entries.ts). */
+  recentEntriesMax?: number;
   /** Engine clock in microseconds; defaults to the wall clock. */
   clockUs?: () => number;
 }
@@ -125,6 +129,8 @@ export class Writer {
   private tail: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
   private feed: CommitFeed | null = null;
+  /** History walks read recently committed entries from here, the rest from the journal. */
+  readonly recent: RecentEntries;
   private readonly stats = {
     batches: 0,
     ops: 0,
@@ -141,6 +147,7 @@ export class Writer {
       idIndexCapacityMax: options.idIndexCapacityMax,
     });
     this.clockUs = options.clockUs ?? (() => Date.now() * 1000);
+    this.recent = new RecentEntries(options.journal, options.recentEntriesMax);
   }
 
   /** Opens the journal and recovers the committed state, checking its invariants. */
@@ -206,18 +213,19 @@ export class Writer {
   accountTransfers(query: AccountTransfersQuery): Promise<AccountTransfer[]> {
     return this.serial(async () => {
       const head = this.headOf(query.accountId);
-      return head === null ? [] : accountTransfers(this.options.journal, head, query);
+      return head === null ? [] : accountTransfers(this.recent, head, query);
     });
   }
 
   balanceAt(accountId: string, timestamp: number): Promise<AccountBalance | null> {
     return this.serial(async () => {
       const head = this.headOf(accountId);
-      return head === null ? null : balanceAt(this.options.journal, head, timestamp);
+      return head === null ? null : balanceAt(this.recent, head, timestamp);
     });
   }
 
-  private headOf(accountId: string): AccountHead | null {
+  /** Where the account's chain ends now, from memory (history walks start here). */
+  headOf(accountId: string): AccountHead | null {
     const account = this.state.accounts.get(accountId);
     if (account === undefined) return null;
     return { accountId, createdTs: account.timestamp, lastEntryTs: account.lastEntryTs };
@@ -317,17 +325,33 @@ export class Writer {
   /** Takes an op's records for the commit, with the balances they asked for as of now. */
   private keepRecords(input: readonly JournalRecord[], into: CommittedRecord[]): void {
     for (const record of input) {
-      let balances: string | null = null;
-      if (record.balancesOf !== undefined && record.balancesOf.length > 0) {
-        const found: Record<string, [number, number, number, number]> = {};
-        for (const id of record.balancesOf) {
-          const a = this.state.accounts.get(id);
-          if (a !== undefined)
-            found[id] = [a.debitsPending, a.debitsPosted, a.creditsPending, a.creditsPosted];
-        }
-        balances = JSON.stringify(found);
+      if (record.balancesOf === undefined || record.balancesOf.length === 0) {
+        into.push({ stream: record.stream, key: record.key, body: record.body, balances: null });
+        continue;
       }
-      into.push({ stream: record.stream, key: record.key, body: record.body, balances });
+      // Built once as JSON for the journal and once as objects for the feed, which then need
+      // not parse the JSON back.
+      let json = '{';
+      const values: Record<string, Balance> = {};
+      for (const id of record.balancesOf) {
+        const a = this.state.accounts.get(id);
+        if (a === undefined || Object.hasOwn(values, id)) continue;
+        values[id] = {
+          debitsPending: a.debitsPending,
+          debitsPosted: a.debitsPosted,
+          creditsPending: a.creditsPending,
+          creditsPosted: a.creditsPosted,
+        };
+        if (json.length > 1) json += ',';
+        json += `${JSON.stringify(id)}:[${a.debitsPending},${a.debitsPosted},${a.creditsPending},${a.creditsPosted}]`;
+      }
+      into.push({
+        stream: record.stream,
+        key: record.key,
+        body: record.body,
+        balances: `${json}}`,
+        balanceValues: values,
+      });
     }
   }
 
@@ -373,6 +397,7 @@ export class Writer {
       checkpoint: checkpoint.accounts,
       recoverFromTs: checkpoint.recoverFromTs,
     });
+    this.recent.committed(changes.transfers, changes.expiries);
     if (this.feed !== null && records.length > 0) this.feed(records, seqs, changes.lastTimestamp);
     this.stats.batches++;
     this.stats.ops += ops;
