@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { LedgerClient } from '../../journal/client.ts';
 import { parseCallbackBody } from './callbacks.ts';
 import { PLATFORM_STREAM, REQUEST_STREAM } from './model.ts';
+import { isAcceptedRequest } from './records.ts';
 import { loadRecentRequestEvents, PlatformState } from './state.ts';
 
 async function withLedger(run: (ledger: LedgerClient) => Promise<void>): Promise<void> {
@@ -37,4 +38,36 @@ test('a callback body of an unknown kind or without a URL is refused', () => {
     /malformed callback record/,
   );
   assert.equal(parseCallbackBody({ body: '{"kind":"stk","url":"http://x"}' }).kind, 'stk');
+});
+
+test("an accepted request is read back only with the command its kind's processing reads", () => {
+  const request = {
+    kind: 'b2c',
+    appId: 'app-1',
+    conversationId: 'AG_1',
+    originatorConversationId: 'orig-1',
+    acceptedAtMs: 1,
+    resultUrl: 'http://x/r',
+    queueTimeOutUrl: 'http://x/t',
+    command: {
+      shortcode: '600000',
+      commandId: 'BusinessPayment',
+      version: 1,
+      partyB: '254700000001',
+      amountCents: 10_000,
+      remarks: 'pay',
+      occasion: null,
+    },
+  };
+  assert.equal(isAcceptedRequest(request), true);
+  // A command stored as strings (the old string map) or missing a field the kind needs.
+  assert.equal(
+    isAcceptedRequest({ ...request, command: { ...request.command, amountCents: '100' } }),
+    false,
+  );
+  const { partyB: _dropped, ...withoutPartyB } = request.command;
+  assert.equal(isAcceptedRequest({ ...request, command: withoutPartyB }), false);
+  // A b2c command under a reversal's kind lacks the original transaction.
+  assert.equal(isAcceptedRequest({ ...request, kind: 'reversal' }), false);
+  assert.equal(isAcceptedRequest({ ...request, kind: 'toString' }), false);
 });
