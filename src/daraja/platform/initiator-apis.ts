@@ -194,12 +194,18 @@ export class InitiatorApis {
       },
     );
     const sequence = this.deps.sequence.next();
+    const ids =
+      request.originatorConversationId === null
+        ? this.deps.ids.conversationIds(sequence, nowMs)
+        : {
+            conversationId: this.deps.ids.conversationId(sequence, nowMs),
+            originatorConversationId: request.originatorConversationId,
+          };
     const accepted: AcceptedRequest = {
       ...order(request),
       appId: request.app.id,
-      conversationId: this.deps.ids.conversationId(sequence, nowMs),
-      originatorConversationId:
-        request.originatorConversationId ?? this.deps.ids.originatorConversationId(sequence),
+      conversationId: ids.conversationId,
+      originatorConversationId: ids.originatorConversationId,
       acceptedAtMs: nowMs,
       resultUrl: request.resultUrl,
       queueTimeOutUrl: request.queueTimeOutUrl,
