@@ -11,6 +11,8 @@ import { createLogger, flushLog, LOG_BATCH_BYTES, logDestination } from './log.t
 
 /** Fewer bytes than one batch: without a flush none of these would be written yet. */
 const LINES = 5;
+/** The repository, where `--import tsx` resolves. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function linesOf(path: string): Record<string, unknown>[] {
   return readFileSync(path, 'utf8')
@@ -38,25 +40,34 @@ describe('batched log writes', () => {
     }
   });
 
-  for (const ending of ['process.exit(70)', 'throw new Error("boom")']) {
+  const endings = [
+    { ending: 'process.exit(70)', status: 70 },
+    { ending: 'throw new Error("boom")', status: 1 },
+  ];
+  for (const { ending, status } of endings) {
     it(`keeps the last lines when the process ends with ${ending}`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'malipo-log-batch-'));
       try {
         const path = join(dir, 'malipo.log');
         const script = join(dir, 'run.ts');
         const logModule = fileURLToPath(new URL('./log.ts', import.meta.url));
+        // Lines are written once the file is open (SonicBoom opens it asynchronously).
         writeFileSync(
           script,
           `import { createLogger, logDestination } from ${JSON.stringify(logModule)};\n` +
-            `const log = createLogger({ destination: logDestination(${JSON.stringify(path)}) });\n` +
-            `setTimeout(() => {\n` +
+            `const destination = logDestination(${JSON.stringify(path)});\n` +
+            `const log = createLogger({ destination });\n` +
+            `destination.once('ready', () => {\n` +
             `  for (let i = 0; i < ${LINES}; i++) log.info({ i }, 'line');\n` +
             `  log.fatal('stopping');\n` +
             `  ${ending};\n` +
-            `}, 50);\n`,
+            `});\n`,
         );
-        const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
-        assert.notEqual(run.status, 0, run.stderr);
+        const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
+        assert.equal(run.status, status, run.stderr);
         const lines = linesOf(path);
         assert.deepEqual(
           lines.map((line) => line.msg),
