@@ -45,6 +45,26 @@ describe('createDarajaIdGenerator', () => {
     assert.notEqual(otherNode.checkoutRequestId(1, AT_MS), ids.checkoutRequestId(1, AT_MS));
   });
 
+  it('makes both conversation ids of a request from one sequence, apart from each other', () => {
+    const pair = ids.conversationIds(3533373, AT_MS);
+    assert.equal(pair.conversationId, ids.conversationId(3533373, AT_MS));
+    assert.match(
+      pair.originatorConversationId,
+      /^[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}3533373$/,
+    );
+    // Not the ConversationID's hash characters again, nor the other generator's id.
+    const shown = pair.conversationId.slice(-20);
+    assert.ok(!pair.originatorConversationId.replaceAll('-', '').startsWith(shown.slice(0, 12)));
+    assert.notEqual(pair.originatorConversationId, ids.originatorConversationId(3533373));
+    const seen = new Set<string>();
+    for (let sequence = 0; sequence < 10_000; sequence++) {
+      const { conversationId, originatorConversationId } = ids.conversationIds(sequence, AT_MS);
+      seen.add(conversationId);
+      seen.add(originatorConversationId);
+    }
+    assert.equal(seen.size, 20_000);
+  });
+
   it('stays unique over many sequences in one second', () => {
     const seen = new Set<string>();
     for (let sequence = 0; sequence < 20_000; sequence++) {

@@ -38,6 +38,14 @@ export interface DarajaIdGenerator {
   requestId(sequence: number): string;
   checkoutRequestId(sequence: number, atMs: number): string;
   conversationId(sequence: number, atMs: number): string;
+  /**
+   * A ConversationID and a Malipo-issued OriginatorConversationID from one HMAC (one request
+   * needs both): the ConversationID is `conversationId`'s, the other id takes later hash bytes.
+   */
+  conversationIds(
+    sequence: number,
+    atMs: number,
+  ): { conversationId: string; originatorConversationId: string };
 }
 
 function checkSequence(sequence: number): void {
@@ -63,11 +71,15 @@ export function createDarajaIdGenerator(options: DarajaIdOptions): DarajaIdGener
     checkSequence(sequence);
     return createHmac('sha256', seed).update(`${label}:${nodeId}:${sequence}`).digest('hex');
   };
-  const proxyStyle = (label: string, sequence: number): string => {
-    const h = hex(label, sequence);
+  /** 24 hex characters from `h` at `at`, in the API proxy's style, ending in the counter. */
+  const proxyFormat = (h: string, at: number, sequence: number): string => {
     const counter = sequence % PROXY_COUNTER_MODULUS;
-    return `${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8, 12)}-${h.slice(12, 24)}${counter}`;
+    return `${h.slice(at, at + 4)}-${h.slice(at + 4, at + 8)}-${h.slice(at + 8, at + 12)}-${h.slice(at + 12, at + 24)}${counter}`;
   };
+  const proxyStyle = (label: string, sequence: number): string =>
+    proxyFormat(hex(label, sequence), 0, sequence);
+  const dated = (atMs: number, h: string) =>
+    `AG_${formatCompactDate(atMs, offset)}_${h.slice(0, 20)}`;
   return {
     merchantRequestId: (sequence) => proxyStyle('merchant', sequence),
     originatorConversationId: (sequence) => proxyStyle('originator', sequence),
@@ -78,8 +90,14 @@ export function createDarajaIdGenerator(options: DarajaIdOptions): DarajaIdGener
       const counter = String(sequence % CHECKOUT_SEQUENCE_MODULUS).padStart(8, '0');
       return `ws_CO_${formatDayFirstCompact(atMs, offset)}${node}${counter}`;
     },
-    conversationId(sequence, atMs) {
-      return `AG_${formatCompactDate(atMs, offset)}_${hex('conversation', sequence).slice(0, 20)}`;
+    conversationId: (sequence, atMs) => dated(atMs, hex('conversation', sequence)),
+    conversationIds(sequence, atMs) {
+      const h = hex('conversation', sequence);
+      // Hex 20..43: bytes the ConversationID does not show (an HMAC's bytes are independent).
+      return {
+        conversationId: dated(atMs, h),
+        originatorConversationId: proxyFormat(h, 20, sequence),
+      };
     },
   };
 }

@@ -119,13 +119,32 @@ export interface LogOptions {
 }
 
 /**
- * A file path, or '-' for stdout; written asynchronously (flushed on close). The file is not
- * bounded by us: rotate it with logrotate and send SIGHUP, on which the server reopens it.
+ * Lines are written in batches of this many bytes, or every LOG_FLUSH_INTERVAL_MS, whichever
+ * comes first: one write(2) per ~20 lines instead of one per line (each write was ~2 % of the
+ * main thread's CPU at 750 requests/s). An exit (a fatal error, an uncaught exception, SIGTERM)
+ * writes what is buffered (pino's exit handler); a SIGKILL loses at most this much (decision 0030).
+ */
+export const LOG_BATCH_BYTES = 4_096;
+export const LOG_FLUSH_INTERVAL_MS = 100;
+
+/**
+ * A file path, or '-' for stdout; written asynchronously in batches (flushed on close). The file
+ * is not bounded by us: rotate it with logrotate and send SIGHUP, on which the server reopens it.
  */
 export function logDestination(path: string): ReturnType<typeof pino.destination> {
+  const batching = {
+    sync: false,
+    minLength: LOG_BATCH_BYTES,
+    periodicFlush: LOG_FLUSH_INTERVAL_MS,
+  };
   return path === '-'
-    ? pino.destination({ dest: 1, sync: false })
-    : pino.destination({ dest: path, sync: false, mkdir: true });
+    ? pino.destination({ dest: 1, ...batching })
+    : pino.destination({ dest: path, mkdir: true, ...batching });
+}
+
+/** Writes what the logger holds and waits until it is on disk (a server's close). */
+export function flushLog(log: Logger): Promise<void> {
+  return new Promise((resolve) => log.flush(() => resolve()));
 }
 
 export function createLogger(options: LogOptions = {}): Logger {

@@ -26,3 +26,23 @@ test('a failing holder still releases the lock', async () => {
   );
   assert.equal(await locks.with(['x'], async () => 42), 42);
 });
+
+test('waiters for a key are served in the order they came', async () => {
+  const locks = new PartyLocks();
+  const order: number[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const first = locks.with(['k'], () => gate);
+  const rest = [1, 2, 3, 4].map((n) =>
+    locks.with(n % 2 === 0 ? ['k', 'j'] : ['k'], async () => {
+      order.push(n);
+    }),
+  );
+  assert.equal(locks.size, 2, 'k held, and j taken by a waiter for k');
+  open();
+  await Promise.all([first, ...rest]);
+  assert.deepEqual(order, [1, 2, 3, 4]);
+  assert.equal(locks.size, 0);
+});

@@ -23,7 +23,7 @@ import {
   darajaReplyOf,
   errorReply,
 } from '../daraja/platform/http.ts';
-import type { InitiatorRequestKind } from '../daraja/platform/model.ts';
+import { isInitiatorCommand } from '../daraja/platform/records.ts';
 import { STK_TRANSACTION_TYPES, type StkTransactionType } from '../daraja/requests.ts';
 import type { UssdRequest } from '../ussd/model.ts';
 import { BodyReader, BodyWriter, CodecError } from './codec.ts';
@@ -93,6 +93,8 @@ export function encodeDarajaCommand(command: DarajaCommand): {
  * a key decoded from the text would be a new string to intern on every command.
  */
 const COMMAND_KEYS = [
+  'shortcode',
+  'commandId',
   'version',
   'partyA',
   'partyB',
@@ -133,10 +135,8 @@ function encodeInitiator(route: number, subject: number, r: InitiatorFields): Ui
     .u8(route)
     .f64(subject)
     .string(r.kind)
-    .string(r.shortcode)
     .string(r.initiatorName)
     .string(r.securityCredential)
-    .string(r.commandId)
     .nullableString(r.originatorConversationId)
     .string(r.resultUrl)
     .string(r.queueTimeOutUrl);
@@ -238,17 +238,20 @@ function decodeC2bSimulate(reader: BodyReader): C2bSimulateFields {
 
 function decodeInitiator(reader: BodyReader): InitiatorFields {
   // One literal, read in the order written (a spread copy cost as much as the reads).
-  return {
-    kind: reader.string() as InitiatorRequestKind,
-    shortcode: reader.string(),
+  const fields = {
+    kind: reader.string(),
     initiatorName: reader.string(),
     securityCredential: reader.string(),
-    commandId: reader.string(),
     originatorConversationId: reader.nullableString(),
     resultUrl: reader.string(),
     queueTimeOutUrl: reader.string(),
     command: decodeCommandRecord(reader),
   };
+  // The typed command (decision 0030) is checked as a stored acceptance is: a frame whose command
+  // lacks what its kind's processing reads is refused here, not deep inside the owner.
+  if (!isInitiatorCommand(fields.kind, fields.command))
+    throw new CodecError(`initiator command of kind ${fields.kind}`);
+  return fields as unknown as InitiatorFields;
 }
 
 function decodeCommandRecord(reader: BodyReader): Record<string, string | number | null> {

@@ -30,7 +30,7 @@ import { LedgerClient } from '../journal/client.ts';
 import { registerConsoleRoutes } from '../ops/console-routes.ts';
 import { registerHealthRoutes } from '../ops/health.ts';
 import { instrument } from '../ops/instrument.ts';
-import { createLogger, type Logger, logDestination } from '../ops/log.ts';
+import { createLogger, flushLog, type Logger, logDestination } from '../ops/log.ts';
 import { createAppMetrics, processRegistry } from '../ops/metrics.ts';
 import { registerMetricsRoute } from '../ops/metrics-route.ts';
 import { requestIdFrom } from '../ops/request-context.ts';
@@ -173,7 +173,7 @@ async function startServices(config: ServerConfig, options: StartOptions): Promi
       await delivery.stop();
       await ledger.close();
       process.off('SIGHUP', reopenLog);
-      log.flush();
+      await flushLog(log);
     },
   };
 }

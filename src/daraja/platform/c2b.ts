@@ -272,10 +272,7 @@ function simulate(deps: C2bRouteDeps, request: C2bSimulateRequest, version: 1 | 
   if (paybill && request.billRefNumber === null) return fail(invalidField('BillRefNumber'));
   if (!deps.payments.customer(request.msisdn).ok) return fail(invalidField('Msisdn'));
   const sequence = deps.sequence.next();
-  const ids = {
-    originatorConversationId: deps.ids.originatorConversationId(sequence),
-    conversationId: deps.ids.conversationId(sequence, deps.clock.nowMs()),
-  };
+  const ids = deps.ids.conversationIds(sequence, deps.clock.nowMs());
   const common = {
     from: request.msisdn,
     amountCents: request.amountCents,

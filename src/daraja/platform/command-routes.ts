@@ -27,7 +27,8 @@ import {
   type StkQueryRequest,
   type TransactionStatusRequest,
 } from '../requests.ts';
-import type { InitiatorRequest } from './initiator-apis.ts';
+import type { InitiatorEnvelope } from './initiator-apis.ts';
+import type { InitiatorOrder } from './model.ts';
 
 /** Where every command route lives; the spec paths are relative to it. */
 export const COMMAND_ROUTES_PREFIX = '/mpesa';
@@ -40,7 +41,7 @@ export interface DarajaRouteSpec<V> {
 }
 
 /** An initiator request as the route builds it; the owner adds the app. */
-export type InitiatorFields = Omit<InitiatorRequest, 'app'>;
+export type InitiatorFields = InitiatorEnvelope & InitiatorOrder;
 
 export const STK_PUSH_ROUTE: DarajaRouteSpec<StkPushRequest> = {
   path: '/stkpush/v1/processrequest',
@@ -125,15 +126,11 @@ function status(r: TransactionStatusRequest): InitiatorFields | null {
   // By MSISDN would let an app read any customer's receipts; an app queries as a shortcode.
   if (r.identifierType === '1') return null;
   return {
+    ...envelope(r.initiator, r.securityCredential, r),
     kind: 'status',
-    shortcode: r.partyA,
-    initiatorName: r.initiator,
-    securityCredential: r.securityCredential,
-    commandId: r.commandId,
-    originatorConversationId: null,
-    resultUrl: r.resultUrl,
-    queueTimeOutUrl: r.queueTimeOutUrl,
     command: {
+      shortcode: r.partyA,
+      commandId: r.commandId,
       transactionId: r.transactionId,
       originalConversationId: r.originalConversationId,
       partyA: r.partyA,
@@ -146,29 +143,25 @@ function status(r: TransactionStatusRequest): InitiatorFields | null {
 
 function balance(r: AccountBalanceRequest): InitiatorFields {
   return {
+    ...envelope(r.initiator, r.securityCredential, r),
     kind: 'balance',
-    shortcode: r.partyA,
-    initiatorName: r.initiator,
-    securityCredential: r.securityCredential,
-    commandId: r.commandId,
-    originatorConversationId: null,
-    resultUrl: r.resultUrl,
-    queueTimeOutUrl: r.queueTimeOutUrl,
-    command: { partyA: r.partyA, identifierType: r.identifierType, remarks: r.remarks },
+    command: {
+      shortcode: r.partyA,
+      commandId: r.commandId,
+      partyA: r.partyA,
+      identifierType: r.identifierType,
+      remarks: r.remarks,
+    },
   };
 }
 
 function reversal(r: ReversalRequest): InitiatorFields {
   return {
+    ...envelope(r.initiator, r.securityCredential, r),
     kind: 'reversal',
-    shortcode: r.receiverParty,
-    initiatorName: r.initiator,
-    securityCredential: r.securityCredential,
-    commandId: r.commandId,
-    originatorConversationId: null,
-    resultUrl: r.resultUrl,
-    queueTimeOutUrl: r.queueTimeOutUrl,
     command: {
+      shortcode: r.receiverParty,
+      commandId: r.commandId,
       transactionId: r.transactionId,
       amountCents: r.amountCents,
       receiverParty: r.receiverParty,
@@ -191,17 +184,29 @@ function map<T>(
   return { ok: true, value };
 }
 
-function b2c(r: B2cPaymentRequest): InitiatorFields {
+/** The fields every initiator request has besides its command. */
+function envelope(
+  initiatorName: string,
+  securityCredential: string,
+  r: { readonly resultUrl: string; readonly queueTimeOutUrl: string },
+): InitiatorEnvelope {
   return {
-    kind: 'b2c',
-    shortcode: r.partyA,
-    initiatorName: r.initiatorName,
-    securityCredential: r.securityCredential,
-    commandId: r.commandId,
-    originatorConversationId: r.originatorConversationId,
+    initiatorName,
+    securityCredential,
+    originatorConversationId: null,
     resultUrl: r.resultUrl,
     queueTimeOutUrl: r.queueTimeOutUrl,
+  };
+}
+
+function b2c(r: B2cPaymentRequest): InitiatorFields {
+  return {
+    ...envelope(r.initiatorName, r.securityCredential, r),
+    originatorConversationId: r.originatorConversationId,
+    kind: 'b2c',
     command: {
+      shortcode: r.partyA,
+      commandId: r.commandId,
       version: r.version,
       partyB: r.partyB,
       amountCents: r.amountCents,
@@ -215,15 +220,11 @@ function b2b(r: B2bPaymentRequest): InitiatorFields {
   const topUp =
     r.commandId === 'BusinessPayToBulk' || r.commandId === 'BusinessTransferFromMMFToUtility';
   return {
+    ...envelope(r.initiator, r.securityCredential, r),
     kind: r.commandId === 'PayTaxToKRA' ? 'tax' : topUp ? 'top_up' : 'b2b',
-    shortcode: r.partyA,
-    initiatorName: r.initiator,
-    securityCredential: r.securityCredential,
-    commandId: r.commandId,
-    originatorConversationId: null,
-    resultUrl: r.resultUrl,
-    queueTimeOutUrl: r.queueTimeOutUrl,
     command: {
+      shortcode: r.partyA,
+      commandId: r.commandId,
       partyB: r.partyB,
       amountCents: r.amountCents,
       accountReference: r.accountReference,

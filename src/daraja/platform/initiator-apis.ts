@@ -43,8 +43,10 @@ import { type DarajaAnswer, fail, type IdSequence, ok } from './http.ts';
 import { balanceAccounts, statusDetails } from './lookups.ts';
 import {
   type AcceptedRequest,
+  type AcceptedRequestOf,
   type Clock,
   type DarajaApp,
+  type InitiatorOrder,
   type InitiatorRequestKind,
   ORIGINATOR_IDS_REMEMBERED_MAX,
   type PlatformEvent,
@@ -64,16 +66,15 @@ const TAX_AUTHORITY_NAME = 'Kenya Revenue Authority';
 /** B2C v3's duplicate key (the partner chooses the OriginatorConversationID); null otherwise. */
 function duplicateKeyOf(request: AcceptedRequest): string | null {
   if (request.kind !== 'b2c' || request.command.version !== 3) return null;
-  return `${String(request.command.shortcode)}:${request.originatorConversationId}`;
+  return `${request.command.shortcode}:${request.originatorConversationId}`;
 }
 
 /** The payments request key of a money command: idempotency, and how a held one is found. */
 function requestKeyOf(request: AcceptedRequest): string {
-  const c = request.command;
   switch (request.kind) {
     case 'b2c':
       // Partner-chosen in v3: a repeat that outlived the duplicate cache is still refused.
-      return `daraja:b2c:${String(c.shortcode)}:${request.originatorConversationId}`;
+      return `daraja:b2c:${request.command.shortcode}:${request.originatorConversationId}`;
     case 'top_up':
       return `daraja:top-up:${request.conversationId}`;
     case 'reversal':
@@ -101,20 +102,26 @@ export interface InitiatorApiDeps {
   readonly log: (event: string, fields: Record<string, unknown>) => void;
 }
 
-/** One initiator request as the route parsed it. */
-export interface InitiatorRequest {
-  readonly kind: InitiatorRequestKind;
-  readonly app: DarajaApp;
-  /** The shortcode the initiator belongs to (PartyA, or ReceiverParty for a reversal). */
-  readonly shortcode: string;
+/** What every initiator request carries besides its kind and command. */
+export interface InitiatorEnvelope {
   readonly initiatorName: string;
   readonly securityCredential: string;
-  readonly commandId: string;
   /** B2C v3's partner-chosen id (the duplicate key); null where Malipo issues it. */
   readonly originatorConversationId: string | null;
   readonly resultUrl: string;
   readonly queueTimeOutUrl: string;
-  readonly command: Readonly<Record<string, string | number | null>>;
+}
+
+/**
+ * One initiator request as the route parsed it. Its command's shortcode is the one the initiator
+ * belongs to (PartyA, or ReceiverParty for a reversal).
+ */
+export type InitiatorRequest = InitiatorEnvelope & { readonly app: DarajaApp } & InitiatorOrder;
+
+/** A request's kind and command, without the rest of the request (its credential stays out). */
+function order(request: InitiatorOrder): InitiatorOrder {
+  // The pair comes from one InitiatorOrder; TypeScript does not correlate the two reads.
+  return { kind: request.kind, command: request.command } as InitiatorOrder;
 }
 
 const API_OF: Readonly<Record<InitiatorRequestKind, ResultApi>> = {
@@ -151,10 +158,11 @@ export class InitiatorApis {
 
   /** Checks the credential, commits the acceptance, and schedules the work. */
   async accept(request: InitiatorRequest, nowMs: number): Promise<DarajaAnswer> {
+    const { shortcode } = request.command;
     const duplicateKey =
       request.originatorConversationId === null
         ? null
-        : `${request.shortcode}:${request.originatorConversationId}`;
+        : `${shortcode}:${request.originatorConversationId}`;
     if (duplicateKey !== null && this.#originators.get(duplicateKey) !== undefined) {
       return fail(GATEWAY_ERRORS.duplicateOriginatorConversationId);
     }
@@ -162,7 +170,7 @@ export class InitiatorApis {
     if (duplicateKey !== null) this.#originators.set(duplicateKey, true);
     try {
       const accepted = await this.#locks.with(
-        [initiatorKey({ shortcode: request.shortcode, name: request.initiatorName })],
+        [initiatorKey({ shortcode, name: request.initiatorName })],
         () => this.#authenticate(request, nowMs),
       );
       // Outside the initiator's lock: one initiator's requests commit together (group commit).
@@ -183,12 +191,12 @@ export class InitiatorApis {
    * otherwise the acceptance's records are returned for the caller to commit.
    */
   async #authenticate(request: InitiatorRequest, nowMs: number) {
-    const initiator = this.deps.state.initiator(request.shortcode, request.initiatorName);
+    const initiator = this.deps.state.initiator(request.command.shortcode, request.initiatorName);
     const auth = await authenticateInitiator(
       {
         initiator,
         securityCredential: request.securityCredential,
-        requiredRole: COMMAND_ROLES[request.commandId] ?? 'b2c',
+        requiredRole: COMMAND_ROLES[request.command.commandId] ?? 'b2c',
         nowMs,
       },
       {
@@ -198,16 +206,21 @@ export class InitiatorApis {
       },
     );
     const sequence = this.deps.sequence.next();
+    const ids =
+      request.originatorConversationId === null
+        ? this.deps.ids.conversationIds(sequence, nowMs)
+        : {
+            conversationId: this.deps.ids.conversationId(sequence, nowMs),
+            originatorConversationId: request.originatorConversationId,
+          };
     const accepted: AcceptedRequest = {
-      kind: request.kind,
+      ...order(request),
       appId: request.app.id,
-      conversationId: this.deps.ids.conversationId(sequence, nowMs),
-      originatorConversationId:
-        request.originatorConversationId ?? this.deps.ids.originatorConversationId(sequence),
+      conversationId: ids.conversationId,
+      originatorConversationId: ids.originatorConversationId,
       acceptedAtMs: nowMs,
       resultUrl: request.resultUrl,
       queueTimeOutUrl: request.queueTimeOutUrl,
-      command: { ...request.command, shortcode: request.shortcode, commandId: request.commandId },
     };
     const events: PlatformEvent[] =
       auth.changed && auth.initiator !== null
@@ -331,9 +344,9 @@ export class InitiatorApis {
     );
   }
 
-  #b2c(request: AcceptedRequest): Promise<void> {
+  #b2c(request: AcceptedRequestOf<'b2c'>): Promise<void> {
     const c = request.command;
-    const shortcode = String(c.shortcode);
+    const shortcode = c.shortcode;
     const port = this.#otherNetworks;
     if (port !== null && this.#toOtherNetwork(request)) return this.#b2cOtherNetwork(request, port);
     return this.#money(
@@ -342,10 +355,10 @@ export class InitiatorApis {
       (outbox) =>
         this.deps.payments.businessToCustomer({
           shortcode,
-          to: String(c.partyB),
-          amountCents: Number(c.amountCents),
-          commandId: String(c.commandId),
-          remarks: String(c.remarks ?? ''),
+          to: c.partyB,
+          amountCents: c.amountCents,
+          commandId: c.commandId,
+          remarks: c.remarks,
           requestKey: requestKeyOf(request),
           channel: 'daraja',
           meta: this.#meta(request),
@@ -369,11 +382,11 @@ export class InitiatorApis {
    * Whether a B2C pays a customer of another provider: one marked so when it was reserved (a
    * restart re-runs it), or one whose PartyB is a valid number Malipo does not know.
    */
-  #toOtherNetwork(request: AcceptedRequest): boolean {
+  #toOtherNetwork(request: AcceptedRequestOf<'b2c'>): boolean {
     const c = request.command;
     if (c.otherNetwork === 1) return true;
     if (request.command.commandId === 'BusinessPayToPochi') return false;
-    const found = this.deps.payments.customer(String(c.partyB));
+    const found = this.deps.payments.customer(c.partyB);
     return !found.ok && found.error === 'unknown_customer';
   }
 
@@ -384,14 +397,14 @@ export class InitiatorApis {
    * commits with the reservation: a restart re-runs the request (never times it out), which finds
    * the same transfer by its request key.
    */
-  async #b2cOtherNetwork(request: AcceptedRequest, port: OtherNetworksB2c): Promise<void> {
+  async #b2cOtherNetwork(request: AcceptedRequestOf<'b2c'>, port: OtherNetworksB2c): Promise<void> {
     const c = request.command;
-    const shortcode = String(c.shortcode);
-    const marked: AcceptedRequest = { ...request, command: { ...c, otherNetwork: 1 } };
+    const shortcode = c.shortcode;
+    const marked: AcceptedRequestOf<'b2c'> = { ...request, command: { ...c, otherNetwork: 1 } };
     const outcome = await port.send({
       shortcode,
-      to: this.#canonical(String(c.partyB)),
-      amountCents: Number(c.amountCents),
+      to: this.#canonical(c.partyB),
+      amountCents: c.amountCents,
       requestKey: requestKeyOf(request),
       prepared: [
         ...(this.#uncommittedAcceptance.get(request.conversationId) ?? []),
@@ -418,9 +431,9 @@ export class InitiatorApis {
   }
 
   /** The business's result for a transfer to another network, as for a local B2C. */
-  #otherNetworkRecords(request: AcceptedRequest, end: OtherNetworkEnd): JournalRecord[] {
+  #otherNetworkRecords(request: AcceptedRequestOf<'b2c'>, end: OtherNetworkEnd): JournalRecord[] {
     if (!end.ok) return this.#failureRecords(request, OTHER_NETWORK_RESULTS[end.failure], end.atMs);
-    const refs = this.deps.payments.orgAccountRefs(String(request.command.shortcode));
+    const refs = this.deps.payments.orgAccountRefs(request.command.shortcode);
     const detail: ResultDetail = {
       type: 'b2c',
       amountCents: end.amountCents,
@@ -435,9 +448,9 @@ export class InitiatorApis {
     return this.#successRecords(request, detail, end.receipt, end.completedAtMs);
   }
 
-  async #b2b(request: AcceptedRequest): Promise<void> {
+  async #b2b(request: AcceptedRequestOf<'b2b' | 'tax'>): Promise<void> {
     const c = request.command;
-    const [from, to] = [String(c.shortcode), String(c.partyB)];
+    const [from, to] = [c.shortcode, c.partyB];
     if (request.kind === 'tax') await this.#ensureTaxAuthority();
     const toTill = c.commandId === 'BusinessBuyGoods';
     return this.#money(
@@ -448,9 +461,9 @@ export class InitiatorApis {
           from,
           to,
           toTill,
-          amountCents: Number(c.amountCents),
-          accountReference: c.accountReference === null ? undefined : String(c.accountReference),
-          commandId: String(c.commandId),
+          amountCents: c.amountCents,
+          accountReference: c.accountReference ?? undefined,
+          commandId: c.commandId,
           requestKey: requestKeyOf(request),
           channel: 'daraja',
           meta: this.#meta(request),
@@ -468,9 +481,9 @@ export class InitiatorApis {
   }
 
   /** Working → utility of one organisation (B2C account top-up, MMF → utility). */
-  async #topUp(request: AcceptedRequest): Promise<void> {
+  async #topUp(request: AcceptedRequestOf<'top_up'>): Promise<void> {
     const c = request.command;
-    const [shortcode, partyB] = [String(c.shortcode), String(c.partyB)];
+    const [shortcode, partyB] = [c.shortcode, c.partyB];
     if (partyB !== shortcode) {
       // Malipo's payments service moves money between one organisation's own accounts only.
       const records = this.#failureRecords(
@@ -489,7 +502,7 @@ export class InitiatorApis {
           shortcode,
           from: 'working',
           to: 'utility',
-          amountCents: Number(c.amountCents),
+          amountCents: c.amountCents,
           requestKey,
           outbox,
         }),
@@ -509,7 +522,7 @@ export class InitiatorApis {
     debitAccountId: string,
     debitAccountName: string,
     partyB: string,
-    accountReference: string | number | null,
+    accountReference: string | null,
   ): ResultDetail {
     const name = this.deps.payments.businessName(partyB);
     return {
@@ -521,7 +534,7 @@ export class InitiatorApis {
       completedAtMs: txn.timestampMs,
       chargesCents: txn.feeCents === 0 ? null : txn.feeCents,
       receiverPartyPublicName: publicName(partyB, name),
-      billReferenceNumber: accountReference === null ? '' : String(accountReference),
+      billReferenceNumber: accountReference ?? '',
     };
   }
 
@@ -540,8 +553,8 @@ export class InitiatorApis {
     this.#held.delete(txn.requestKey);
   }
 
-  async #balance(request: AcceptedRequest): Promise<void> {
-    const party = String(request.command.shortcode);
+  async #balance(request: AcceptedRequestOf<'balance'>): Promise<void> {
+    const party = request.command.shortcode;
     const shortcode = this.deps.payments.businessShortcodeOf(party);
     const nowMs = this.deps.clock.nowMs();
     if (shortcode === undefined) {
@@ -561,13 +574,13 @@ export class InitiatorApis {
     );
   }
 
-  async #status(request: AcceptedRequest): Promise<void> {
+  async #status(request: AcceptedRequestOf<'status'>): Promise<void> {
     const c = request.command;
     const nowMs = this.deps.clock.nowMs();
     const receipt =
-      c.transactionId !== null && c.transactionId !== undefined
-        ? String(c.transactionId)
-        : this.#receipts.get(String(c.originalConversationId));
+      c.transactionId !== null
+        ? c.transactionId
+        : this.#receipts.get(c.originalConversationId ?? '');
     const ids = receipt === undefined ? undefined : this.#idsOfReceipt.get(receipt);
     const details =
       receipt === undefined
@@ -578,10 +591,10 @@ export class InitiatorApis {
               receipt,
               conversationId: ids?.conversationId ?? '',
               originatorConversationId: ids?.originatorConversationId ?? '',
-              occasion: c.occasion === null || c.occasion === undefined ? null : String(c.occasion),
+              occasion: c.occasion,
               currency: this.deps.currency,
             },
-            String(c.partyA),
+            c.partyA,
           );
     // Unknown, or not this party's: the same answer, so a query reveals no one else's receipts.
     const records =
@@ -591,11 +604,11 @@ export class InitiatorApis {
     await this.deps.ledger.appendRecords(records);
   }
 
-  async #reversal(request: AcceptedRequest): Promise<void> {
+  async #reversal(request: AcceptedRequestOf<'reversal'>): Promise<void> {
     const c = request.command;
-    const [shortcode, original] = [String(c.shortcode), String(c.transactionId)];
+    const [shortcode, original] = [c.shortcode, c.transactionId];
     const principalCents = await this.deps.payments.principalAmount(original);
-    if (principalCents !== null && principalCents !== Number(c.amountCents)) {
+    if (principalCents !== null && principalCents !== c.amountCents) {
       const records = this.#failureRecords(
         request,
         RESULT_CODES.originalTransactionInvalid,
@@ -783,7 +796,7 @@ export class InitiatorApis {
       // A B2C to another network moved money already: it waits for the scheme, never times out.
       const stale =
         nowMs - request.acceptedAtMs > this.deps.queueTimeoutMs &&
-        request.command.otherNetwork !== 1;
+        !(request.kind === 'b2c' && request.command.otherNetwork === 1);
       const work = stale
         ? () => this.#timeOut(request).then(() => this.deps.onCommitted())
         : () => this.#process(request);

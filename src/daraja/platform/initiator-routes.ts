@@ -18,7 +18,7 @@ export function registerInitiatorRoutes(scope: FastifyInstance, deps: InitiatorR
     darajaCommandPost(scope, spec, deps, async (call, built) => {
       if (!built.ok) return failInput(built.error);
       const request = { ...built.value, app: call.app };
-      if (!ownsShortcode(call.app, request.shortcode)) {
+      if (!ownsShortcode(call.app, request.command.shortcode)) {
         return fail(invalidField(request.kind === 'reversal' ? 'ReceiverParty' : 'PartyA'));
       }
       return deps.apis.accept(request, call.nowMs);

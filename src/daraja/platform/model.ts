@@ -4,7 +4,13 @@
 
 import type { DarajaApi, ResultCodeSpec } from '../errors.ts';
 import type { InitiatorRecord } from '../initiator.ts';
-import type { C2bResponseType, StkTransactionType } from '../requests.ts';
+import type {
+  B2bCommandId,
+  B2cCommandId,
+  C2bResponseType,
+  StatusIdentifierType,
+  StkTransactionType,
+} from '../requests.ts';
 
 /** Configuration events (apps, shortcodes, initiators, URLs): replayed in full at start. */
 export const PLATFORM_STREAM = 'daraja';
@@ -187,28 +193,94 @@ export interface StkOutcome {
   readonly closedAtMs: number;
 }
 
+/**
+ * What an initiator request asks for, typed by its kind, minus its SecurityCredential: built once
+ * by the route's parser and read as is (the journal's 'request_accepted' holds the same fields).
+ */
+export interface B2cCommand {
+  readonly shortcode: string;
+  readonly commandId: B2cCommandId;
+  readonly version: 1 | 3;
+  readonly partyB: string;
+  readonly amountCents: number;
+  readonly remarks: string;
+  readonly occasion: string | null;
+  /**
+   * Set (1) on the acceptance committed with an interop reservation: the B2C pays a customer of
+   * another provider, and a restart re-runs it there (decision 0027).
+   */
+  readonly otherNetwork?: 1;
+}
+
+/** B2B, tax remittance and top-up share B2B's request. */
+export interface B2bCommand {
+  readonly shortcode: string;
+  readonly commandId: B2bCommandId;
+  readonly partyB: string;
+  readonly amountCents: number;
+  readonly accountReference: string | null;
+  readonly requester: string | null;
+  readonly remarks: string;
+  readonly occasion: string | null;
+}
+
+export interface StatusCommand {
+  readonly shortcode: string;
+  readonly commandId: 'TransactionStatusQuery';
+  readonly transactionId: string | null;
+  readonly originalConversationId: string | null;
+  readonly partyA: string;
+  readonly identifierType: StatusIdentifierType;
+  readonly remarks: string;
+  readonly occasion: string | null;
+}
+
+export interface BalanceCommand {
+  readonly shortcode: string;
+  readonly commandId: 'AccountBalance';
+  readonly partyA: string;
+  readonly identifierType: '4' | '2';
+  readonly remarks: string;
+}
+
+export interface ReversalCommand {
+  readonly shortcode: string;
+  readonly commandId: 'TransactionReversal';
+  readonly transactionId: string;
+  readonly amountCents: number;
+  readonly receiverParty: string;
+  readonly remarks: string;
+  readonly occasion: string | null;
+}
+
+/** A request's kind with its command: the kind decides the command's type. */
+export type InitiatorOrder =
+  | { readonly kind: 'b2c'; readonly command: B2cCommand }
+  | { readonly kind: 'b2b'; readonly command: B2bCommand }
+  | { readonly kind: 'tax'; readonly command: B2bCommand }
+  | { readonly kind: 'top_up'; readonly command: B2bCommand }
+  | { readonly kind: 'status'; readonly command: StatusCommand }
+  | { readonly kind: 'balance'; readonly command: BalanceCommand }
+  | { readonly kind: 'reversal'; readonly command: ReversalCommand };
+
 /** The initiator APIs, processed after their acknowledgement. */
-export type InitiatorRequestKind =
-  | 'b2c'
-  | 'b2b'
-  | 'tax'
-  | 'top_up'
-  | 'status'
-  | 'balance'
-  | 'reversal';
+export type InitiatorRequestKind = InitiatorOrder['kind'];
 
 /** An acknowledged initiator request, as committed before the acknowledgement (no credential). */
-export interface AcceptedRequest {
-  readonly kind: InitiatorRequestKind;
+export type AcceptedRequest = {
   readonly appId: string;
   readonly conversationId: string;
   readonly originatorConversationId: string;
   readonly acceptedAtMs: number;
   readonly resultUrl: string;
   readonly queueTimeOutUrl: string;
-  /** The parsed request minus its SecurityCredential. */
-  readonly command: Readonly<Record<string, string | number | null>>;
-}
+} & InitiatorOrder;
+
+/** An accepted request of the given kinds. */
+export type AcceptedRequestOf<K extends InitiatorRequestKind> = Extract<
+  AcceptedRequest,
+  { readonly kind: K }
+>;
 
 export type RequestEvent =
   | { type: 'stk_opened'; prompt: StkPrompt }

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { LedgerClient } from '../../journal/client.ts';
 import { parseCallbackBody } from './callbacks.ts';
 import { PLATFORM_STREAM, REQUEST_STREAM } from './model.ts';
+import { isAcceptedRequest } from './records.ts';
 import { loadRecentRequestEvents, PlatformState } from './state.ts';
 
 async function withLedger(run: (ledger: LedgerClient) => Promise<void>): Promise<void> {
@@ -49,4 +50,36 @@ test('a callback record is parsed once per body: the same object again, a change
   assert.equal(parseCallbackBody(record).url, 'http://y');
   record.body = '{"kind":"stk"}';
   assert.throws(() => parseCallbackBody(record), /malformed callback record/);
+});
+
+test("an accepted request is read back only with the command its kind's processing reads", () => {
+  const request = {
+    kind: 'b2c',
+    appId: 'app-1',
+    conversationId: 'AG_1',
+    originatorConversationId: 'orig-1',
+    acceptedAtMs: 1,
+    resultUrl: 'http://x/r',
+    queueTimeOutUrl: 'http://x/t',
+    command: {
+      shortcode: '600000',
+      commandId: 'BusinessPayment',
+      version: 1,
+      partyB: '254700000001',
+      amountCents: 10_000,
+      remarks: 'pay',
+      occasion: null,
+    },
+  };
+  assert.equal(isAcceptedRequest(request), true);
+  // A command stored as strings (the old string map) or missing a field the kind needs.
+  assert.equal(
+    isAcceptedRequest({ ...request, command: { ...request.command, amountCents: '100' } }),
+    false,
+  );
+  const { partyB: _dropped, ...withoutPartyB } = request.command;
+  assert.equal(isAcceptedRequest({ ...request, command: withoutPartyB }), false);
+  // A b2c command under a reversal's kind lacks the original transaction.
+  assert.equal(isAcceptedRequest({ ...request, kind: 'reversal' }), false);
+  assert.equal(isAcceptedRequest({ ...request, kind: 'toString' }), false);
 });
