@@ -8,9 +8,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { operatorAccounts } from '../payments/accounts.ts';
 import { otherNetworksFee } from '../payments/tariffs.ts';
-import { type RenderedSms, renderSmsRecord } from '../sms/outbox.ts';
 import { contentTypeOf } from './model.ts';
-import { admin, closeFsp, type Fsp, startFsp, transit, walletCents } from './testing/pair.ts';
+import {
+  admin,
+  closeFsp,
+  type Fsp,
+  interopSms,
+  sendToOtherFsp,
+  startFsp,
+  transit,
+  walletCents,
+} from './testing/pair.ts';
 import { type FspiopSwitch, startSwitch } from './testing/switch.ts';
 
 const AMINA = {
@@ -56,25 +64,8 @@ async function revenue() {
   };
 }
 
-async function interopSms(): Promise<RenderedSms[]> {
-  const records = await a.server.ledger.readRecords('sms', 0, 1000);
-  return records
-    .filter((r) =>
-      (JSON.parse(r.body) as { message: { type: string } }).message.type.startsWith('interop_'),
-    )
-    .map((r) => renderSmsRecord(a.server.payments.market, r));
-}
-
-function send(amountCents: number, requestId: string, waitMs?: number) {
-  return admin(a, 'POST', '/admin/interop/transfers', {
-    from: AMINA.msisdn,
-    to: BAKARI.msisdn,
-    amountCents,
-    pin: AMINA.pin,
-    requestId,
-    ...(waitMs === undefined ? {} : { waitMs }),
-  });
-}
+const send = (amountCents: number, requestId: string, waitMs?: number) =>
+  sendToOtherFsp(a, BAKARI, amountCents, requestId, waitMs);
 
 /** Waits (bounded by the test's timeout) until the transfer left the prepared state. */
 async function ended(transferId: string): Promise<string> {
@@ -101,7 +92,7 @@ describe("Malipo's fee on a send to another network", () => {
   test('reserved at prepare with the principal, earned at the fulfilment, on the statement and the SMS', async () => {
     const walletBefore = await walletCents(a);
     const revenueBefore = await revenue();
-    const smsBefore = (await interopSms()).length;
+    const smsBefore = (await interopSms(a)).length;
     hub.hold('malipob');
     let sent: Awaited<ReturnType<typeof send>>;
     try {
@@ -147,7 +138,7 @@ describe("Malipo's fee on a send to another network", () => {
     assert.equal(row.description, 'send money to OTHER NETWORK');
     assert.equal(row.balanceCents, await walletCents(a));
 
-    const sms = (await interopSms()).slice(smsBefore);
+    const sms = (await interopSms(a)).slice(smsBefore);
     assert.equal(sms.length, 1, JSON.stringify(sms));
     const cost = ((transferAmount - KES_1000 + 1300) / 100).toFixed(2);
     assert.ok(sms[0].text.startsWith(`${sent.body.receipt} Confirmed.`), sms[0].text);
@@ -157,7 +148,7 @@ describe("Malipo's fee on a send to another network", () => {
   test('returned with the money when the payee FSP refuses: nothing is earned', async () => {
     const walletBefore = await walletCents(a);
     const revenueBefore = await revenue();
-    const smsBefore = (await interopSms()).length;
+    const smsBefore = (await interopSms(a)).length;
     hub.hold('malipob');
     let transferId = '';
     let reserved = 0;
@@ -192,7 +183,7 @@ describe("Malipo's fee on a send to another network", () => {
       postedCents: (await transit(a)).postedCents,
       pendingCents: 0,
     });
-    const sms = (await interopSms()).slice(smsBefore);
+    const sms = (await interopSms(a)).slice(smsBefore);
     assert.equal(sms.length, 1, JSON.stringify(sms));
     const returned = (reserved / 100).toLocaleString('en-US', { minimumFractionDigits: 2 });
     assert.ok(sms[0].text.includes(`Ksh${returned} has been returned`), sms[0].text);

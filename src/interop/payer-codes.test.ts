@@ -7,7 +7,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { contentTypeOf } from './model.ts';
-import { admin, closeFsp, type Fsp, startFsp, transit, walletCents } from './testing/pair.ts';
+import {
+  admin,
+  closeFsp,
+  type Fsp,
+  sendToOtherFsp,
+  startFsp,
+  transit,
+  walletCents,
+} from './testing/pair.ts';
 import { type FspiopSwitch, startSwitch } from './testing/switch.ts';
 
 const AMINA = {
@@ -41,16 +49,8 @@ after(async () => {
   await hub?.close();
 });
 
-function send(amountCents: number, requestId: string, waitMs?: number) {
-  return admin(a, 'POST', '/admin/interop/transfers', {
-    from: AMINA.msisdn,
-    to: BAKARI.msisdn,
-    amountCents,
-    pin: AMINA.pin,
-    requestId,
-    ...(waitMs === undefined ? {} : { waitMs }),
-  });
-}
+const send = (amountCents: number, requestId: string, waitMs?: number) =>
+  sendToOtherFsp(a, BAKARI, amountCents, requestId, waitMs);
 
 const errorCodeOf = (body: Record<string, unknown>) =>
   (body.error as { errorCode: string } | null)?.errorCode;

@@ -10,13 +10,14 @@ import { parsePrometheusText, seriesValue } from '../ops/testing/prom-text.ts';
 import { orgAccountId } from '../payments/accounts.ts';
 import { DECISION_STREAM } from '../payments/review.ts';
 import { RISK_TRIGGER_AMOUNTS_KES } from '../sandbox/triggers.ts';
-import { type RenderedSms, renderSmsRecord } from '../sms/outbox.ts';
 import { FSPIOP_OUT_STREAM } from './courier.ts';
 import { contentTypeOf } from './model.ts';
 import {
   admin,
   closeFsp,
   type Fsp,
+  interopSms,
+  sendToOtherFsp,
   startFsp,
   TOKEN,
   transit,
@@ -56,28 +57,8 @@ after(async () => {
   await hub?.close();
 });
 
-/** A's SMS to Amina about interop transfers, rendered as the dispatcher would send them. */
-async function interopSms(): Promise<RenderedSms[]> {
-  const records = await a.server.ledger.readRecords('sms', 0, 1000);
-  const market = a.server.payments.context.market;
-  return records
-    .filter((r) =>
-      (JSON.parse(r.body) as { message: { type: string } }).message.type.startsWith('interop_'),
-    )
-    .map((r) => renderSmsRecord(market, r))
-    .filter((sms) => sms.to === AMINA.msisdn);
-}
-
-async function send(amountCents: number, requestId: string, waitMs?: number) {
-  return admin(a, 'POST', '/admin/interop/transfers', {
-    from: AMINA.msisdn,
-    to: BAKARI.msisdn,
-    amountCents,
-    pin: AMINA.pin,
-    requestId,
-    ...(waitMs === undefined ? {} : { waitMs }),
-  });
-}
+const send = (amountCents: number, requestId: string, waitMs?: number) =>
+  sendToOtherFsp(a, BAKARI, amountCents, requestId, waitMs);
 
 async function ussdSend(session: string, shillings: number): Promise<string> {
   await ussd(a, session, '');
@@ -145,14 +126,14 @@ describe('the payer is told by SMS and the transfer counts toward the daily limi
     const ctx = a.server.payments.context;
     // Loads today's usage into the in-memory tally first, so the reservation must update it.
     const usedBefore = await ctx.usedToday(AMINA.msisdn, ctx.now());
-    const smsBefore = (await interopSms()).length;
+    const smsBefore = (await interopSms(a, AMINA.msisdn)).length;
     const sent = await send(50_000, 'sms-1');
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal(sent.body.state, 'committed');
     const paidCents = sent.body.transferAmountCents as number;
     assert.equal(await ctx.usedToday(AMINA.msisdn, ctx.now()), usedBefore + paidCents);
 
-    const sms = (await interopSms()).slice(smsBefore);
+    const sms = (await interopSms(a, AMINA.msisdn)).slice(smsBefore);
     assert.equal(sms.length, 1, JSON.stringify(sms));
     const balance = (await walletCents(a)) / 100;
     const shown = balance.toLocaleString('en-US', { minimumFractionDigits: 2 });
@@ -163,7 +144,7 @@ describe('the payer is told by SMS and the transfer counts toward the daily limi
 
   test('an aborted transfer: the payer gets the money back and an SMS saying so', async () => {
     const walletBefore = await walletCents(a);
-    const smsBefore = (await interopSms()).length;
+    const smsBefore = (await interopSms(a, AMINA.msisdn)).length;
     hub.hold('malipob');
     try {
       const mark = hub.log.length;
@@ -192,7 +173,7 @@ describe('the payer is told by SMS and the transfer counts toward the daily limi
       await hub.release('malipob');
     }
     assert.equal(await walletCents(a), walletBefore);
-    const sms = (await interopSms()).slice(smsBefore);
+    const sms = (await interopSms(a, AMINA.msisdn)).slice(smsBefore);
     assert.equal(sms.length, 1, JSON.stringify(sms));
     const balance = (walletBefore / 100).toLocaleString('en-US', { minimumFractionDigits: 2 });
     assert.match(sms[0].text, /^\w{10} Failed\. Your transfer to BAKARI MWITA/);

@@ -9,6 +9,7 @@ import { orgAccountId, walletId } from '../../payments/accounts.ts';
 import { INTEROP_TRANSIT_ACCOUNT } from '../../payments/interop-transit.ts';
 import { type RunningServer, startServer } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
+import { type RenderedSms, renderSmsRecord } from '../../sms/outbox.ts';
 import type { InteropConfig } from '../index.ts';
 import type { FspiopSwitch } from './switch.ts';
 
@@ -165,4 +166,33 @@ export async function admin(fsp: Fsp, method: string, path: string, body?: unkno
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** `from`'s customer sends to `to` at the other provider through the admin API. */
+export function sendToOtherFsp(
+  from: Fsp,
+  to: Customer,
+  amountCents: number,
+  requestId: string,
+  waitMs?: number,
+) {
+  return admin(from, 'POST', '/admin/interop/transfers', {
+    from: from.customer.msisdn,
+    to: to.msisdn,
+    amountCents,
+    pin: from.customer.pin,
+    requestId,
+    ...(waitMs === undefined ? {} : { waitMs }),
+  });
+}
+
+/** The provider's SMS about interop transfers (to `to` only, when given), rendered as sent. */
+export async function interopSms(fsp: Fsp, to?: string): Promise<RenderedSms[]> {
+  const records = await fsp.server.ledger.readRecords('sms', 0, 1000);
+  return records
+    .filter((r) =>
+      (JSON.parse(r.body) as { message: { type: string } }).message.type.startsWith('interop_'),
+    )
+    .map((r) => renderSmsRecord(fsp.server.payments.market, r))
+    .filter((sms) => to === undefined || sms.to === to);
 }
